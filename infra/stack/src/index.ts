@@ -1,0 +1,6 @@
+export * from './paths';
+export * from './processes';
+export * from './stack';
+export * from './topics';
+export * from './table';
+export { StackError } from './kafka';

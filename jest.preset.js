@@ -1,0 +1,13 @@
+// Shared jest settings: swc for speed, tests resolved against workspace sources.
+const path = require('node:path');
+
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
+  moduleNameMapper: {
+    '^@orderflow/contracts$': path.join(__dirname, 'packages/contracts/src/index.ts'),
+    '^@orderflow/runtime$': path.join(__dirname, 'packages/runtime/src/index.ts'),
+  },
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testTimeout: 60000,
+};
