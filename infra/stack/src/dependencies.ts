@@ -30,14 +30,19 @@ export async function ensurePostgres(databaseUrl: string): Promise<CheckResult> 
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
     if (exists.rowCount === 0) {
-      await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
-        // Another process created it between our check and our create.
-        if (error.code !== '42P04') throw error;
-      });
+      await client
+        .query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`)
+        .catch((error: { code?: string }) => {
+          // Another process created it between our check and our create.
+          if (error.code !== '42P04') throw error;
+        });
       return { ok: true, detail: `created database ${database} on ${url.host}` };
     }
     const version = await client.query<{ server_version: string }>('SHOW server_version');
-    return { ok: true, detail: `${url.host}/${database} (PostgreSQL ${version.rows[0]?.server_version ?? '?'})` };
+    return {
+      ok: true,
+      detail: `${url.host}/${database} (PostgreSQL ${version.rows[0]?.server_version ?? '?'})`,
+    };
   } catch (error) {
     return { ok: false, detail: `PostgreSQL at ${url.host}: ${(error as Error).message}` };
   } finally {
@@ -46,7 +51,12 @@ export async function ensurePostgres(databaseUrl: string): Promise<CheckResult> 
 }
 
 export async function checkRedis(redisUrl: string): Promise<CheckResult> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  const redis = new Redis(redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 3000,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();

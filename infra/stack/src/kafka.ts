@@ -13,10 +13,14 @@ export function ensureKafkaJars(paths: StackPaths, say: (line: string) => void):
   const marker = path.join(paths.kafkaLib, '.complete');
   if (fs.existsSync(marker)) return;
   if (!commandVersion('java', ['-version'])) {
-    throw new StackError('Java 17+ is required to run Kafka: install it (apt-get install openjdk-17-jre-headless) and retry');
+    throw new StackError(
+      'Java 17+ is required to run Kafka: install it (apt-get install openjdk-17-jre-headless) and retry',
+    );
   }
   if (!commandVersion('mvn', ['-v'])) {
-    throw new StackError('Maven is required to fetch Kafka from Maven Central: install it (apt-get install maven) and retry');
+    throw new StackError(
+      'Maven is required to fetch Kafka from Maven Central: install it (apt-get install maven) and retry',
+    );
   }
   say('fetching Apache Kafka jars from Maven Central (first run only) ...');
   fs.rmSync(paths.kafkaLib, { recursive: true, force: true });
@@ -25,7 +29,9 @@ export function ensureKafkaJars(paths: StackPaths, say: (line: string) => void):
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (result.status !== 0) {
-    throw new StackError(`mvn could not resolve Kafka's jars:\n${(result.stdout + result.stderr).slice(-3000)}`);
+    throw new StackError(
+      `mvn could not resolve Kafka's jars:\n${(result.stdout + result.stderr).slice(-3000)}`,
+    );
   }
   fs.rmSync(path.join(paths.kafkaHome, 'target'), { recursive: true, force: true });
   fs.writeFileSync(marker, new Date().toISOString());
@@ -51,10 +57,21 @@ export function ensureFormatted(paths: StackPaths, say: (line: string) => void):
   const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
   const result = spawnSync(
     'java',
-    ['-cp', classpath(paths), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.kafkaConfig, '--standalone'],
+    [
+      '-cp',
+      classpath(paths),
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      paths.kafkaConfig,
+      '--standalone',
+    ],
     { encoding: 'utf8' },
   );
-  if (result.status !== 0) throw new StackError(`formatting Kafka storage failed:\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0)
+    throw new StackError(`formatting Kafka storage failed:\n${result.stdout}${result.stderr}`);
 }
 
 export function startKafkaProcess(paths: StackPaths): number {
@@ -81,7 +98,12 @@ export function startKafkaProcess(paths: StackPaths): number {
  * __consumer_offsets, so the first consumer of a test doesn't meet "coordinator is loading".
  */
 export async function kafkaReady(brokers: string[]): Promise<boolean> {
-  const kafka = new Kafka({ clientId: 'orderflow-stack', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: 'orderflow-stack',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();

@@ -64,7 +64,8 @@ export async function waitUntil(
     if (await probe().catch(() => false)) return;
     const fatal = options.failFast?.();
     if (fatal) throw new Error(`${what}: ${fatal}`);
-    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${options.timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not become ready within ${options.timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
   }
 }

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import { stackPaths, type StackPaths } from './paths';
 import { ownedPid, portOpen, stopPid } from './processes';
-import { ensureFormatted, ensureKafkaJars, kafkaReady, startKafkaProcess, StackError, waitForKafka } from './kafka';
+import {
+  ensureFormatted,
+  ensureKafkaJars,
+  kafkaReady,
+  startKafkaProcess,
+  StackError,
+  waitForKafka,
+} from './kafka';
 import { registryReady, startRegistryProcess, waitForRegistry } from './registry';
 import { checkRedis, ensurePostgres } from './dependencies';
 
@@ -14,7 +21,10 @@ export interface StackEnv {
 
 export function stackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
   return {
-    brokers: (env.KAFKA_BROKERS || '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean),
+    brokers: (env.KAFKA_BROKERS || '127.0.0.1:9092')
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
     registryUrl: env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081',
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/orderflow',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -41,7 +51,11 @@ function isLocal(address: string): boolean {
  * files under .stack/); PostgreSQL and Redis must already run and are only checked. Anything already
  * answering is left alone, so calling this twice is a no-op.
  */
-export async function stackUp(env: StackEnv, say: (line: string) => void, paths: StackPaths = stackPaths()): Promise<void> {
+export async function stackUp(
+  env: StackEnv,
+  say: (line: string) => void,
+  paths: StackPaths = stackPaths(),
+): Promise<void> {
   const postgres = await ensurePostgres(env.databaseUrl);
   if (!postgres.ok) throw new StackError(postgres.detail);
   if (postgres.detail.startsWith('created')) say(postgres.detail);
@@ -52,7 +66,10 @@ export async function stackUp(env: StackEnv, say: (line: string) => void, paths:
   if (!(await kafkaReady(env.brokers))) {
     const [host, port] = (firstBroker ?? '').split(':');
     const local = env.brokers.length === 1 && isLocal(firstBroker ?? '') && port === '9092';
-    if (!local) throw new StackError(`Kafka at ${env.brokers.join(',')} is not reachable, and only a local one can be started here`);
+    if (!local)
+      throw new StackError(
+        `Kafka at ${env.brokers.join(',')} is not reachable, and only a local one can be started here`,
+      );
     let startedByUs = false;
     if (ownedPid(paths.kafkaPid) === undefined) {
       if (await portOpen(host ?? '127.0.0.1', 9092)) {
@@ -106,7 +123,10 @@ export async function stackDown(
   }
 }
 
-export async function stackStatus(env: StackEnv, paths: StackPaths = stackPaths()): Promise<ComponentStatus[]> {
+export async function stackStatus(
+  env: StackEnv,
+  paths: StackPaths = stackPaths(),
+): Promise<ComponentStatus[]> {
   const owner = (pidFile: string): string => {
     const pid = ownedPid(pidFile);
     return pid === undefined ? 'external' : `stack (pid ${pid})`;
@@ -132,7 +152,19 @@ export async function stackStatus(env: StackEnv, paths: StackPaths = stackPaths(
       owner: registry ? owner(paths.registryPid) : '-',
       detail: registry ? 'answers GET /subjects' : 'not reachable',
     },
-    { component: 'postgres', up: postgres.ok, address: new URL(env.databaseUrl).host, owner: 'external', detail: postgres.detail },
-    { component: 'redis', up: redis.ok, address: new URL(env.redisUrl).host, owner: 'external', detail: redis.detail },
+    {
+      component: 'postgres',
+      up: postgres.ok,
+      address: new URL(env.databaseUrl).host,
+      owner: 'external',
+      detail: postgres.detail,
+    },
+    {
+      component: 'redis',
+      up: redis.ok,
+      address: new URL(env.redisUrl).host,
+      owner: 'external',
+      detail: redis.detail,
+    },
   ];
 }

@@ -56,7 +56,9 @@ export async function ensureTopics(brokers: string[]): Promise<TopicResult[]> {
         // kafkajs only has the non-incremental AlterConfigs, so send every setting we own at once.
         await admin.alterConfigs({
           validateOnly: false,
-          resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries: spec.configEntries }],
+          resources: [
+            { type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries: spec.configEntries },
+          ],
         });
         action = 'updated';
         note = `configs ${drift.map((d) => d.name).join(', ')}`;
@@ -68,7 +70,12 @@ export async function ensureTopics(brokers: string[]): Promise<TopicResult[]> {
       } else if (partitions > spec.numPartitions) {
         note = `has ${partitions} partitions, catalogue says ${spec.numPartitions} (Kafka cannot shrink)`;
       }
-      results.push({ topic: spec.topic, partitions: Math.max(partitions, spec.numPartitions), action, ...(note ? { note } : {}) });
+      results.push({
+        topic: spec.topic,
+        partitions: Math.max(partitions, spec.numPartitions),
+        action,
+        ...(note ? { note } : {}),
+      });
     }
     return results;
   } finally {

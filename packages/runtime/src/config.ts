@@ -19,7 +19,9 @@ const csv = z
   .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1));
 
 /** Booleans from env: only the spellings people actually write. */
-export const envBoolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+export const envBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => ['true', '1', 'yes'].includes(v));
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -38,7 +40,10 @@ export const baseEnv = {
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/orderflow'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   HOST: z.string().default('127.0.0.1'),
   /** Body size limit for HTTP requests, in bytes. */
   HTTP_BODY_LIMIT: z.coerce.number().int().positive().default(100_000),

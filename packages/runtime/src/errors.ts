@@ -34,8 +34,28 @@ export function poison(code: string, message: string, details?: Record<string, u
 
 // SQLSTATE classes that a later attempt can succeed past: connection trouble, serialization, deadlock,
 // lock timeouts, shutdown of the server, too many connections.
-const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006', '08001', '08004']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const TRANSIENT_SQLSTATES = new Set([
+  '40001',
+  '40P01',
+  '55P03',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 export type ErrorKind = 'transient' | 'permanent' | 'unknown';
 
@@ -56,7 +76,12 @@ export function classifyError(error: unknown): ErrorKind {
     }
     const retriable = (error as { retriable?: unknown }).retriable;
     if (retriable === true) return 'transient';
-    if (error instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(error.message)) {
+    if (
+      error instanceof Error &&
+      /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(
+        error.message,
+      )
+    ) {
       return 'transient';
     }
   }

@@ -1,3 +1,4 @@
+export * from './http';
 export * from './config';
 export * from './errors';
 export * from './logger';
@@ -8,3 +9,4 @@ export * from './kafka/client';
 export * from './kafka/outbox';
 export * from './kafka/consumer-runner';
 export * from './testing/wait';
+export * from './service';

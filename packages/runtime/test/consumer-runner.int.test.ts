@@ -51,17 +51,25 @@ afterEach(async () => {
 });
 
 function events(count: number, prefix = 'e', keys = 5): TestEvent[] {
-  return Array.from({ length: count }, (_, i) => ({ event_id: `${prefix}-${i}`, key: `order-${i % keys}`, n: i }));
+  return Array.from({ length: count }, (_, i) => ({
+    event_id: `${prefix}-${i}`,
+    key: `order-${i % keys}`,
+    n: i,
+  }));
 }
 
 async function produce(list: (TestEvent | Buffer)[]): Promise<void> {
   await producer.send({
     topic,
-    messages: list.map((e) => (Buffer.isBuffer(e) ? { key: 'junk', value: e } : { key: e.key, value: encode(e) })),
+    messages: list.map((e) =>
+      Buffer.isBuffer(e) ? { key: 'junk', value: e } : { key: e.key, value: encode(e) },
+    ),
   });
 }
 
-function startRunner(overrides: Partial<ConstructorParameters<typeof ConsumerRunner>[0]> = {}): ConsumerRunner {
+function startRunner(
+  overrides: Partial<ConstructorParameters<typeof ConsumerRunner>[0]> = {},
+): ConsumerRunner {
   const relay = new OutboxRelay({ pool, kafka, schema, logger: silentLogger, metrics, pollIntervalMs: 200 });
   const runner = new ConsumerRunner({
     service: 'runtime-test',
@@ -111,7 +119,10 @@ describe('consumer runner', () => {
     await produce([...list, list[3]!, list[7]!]);
     startRunner();
     await waitFor('30 applied', async () => (await appliedRows(pool, schema)).length === 30 || undefined);
-    await waitFor('offsets committed', async () => (await committedOffsets(`group-${topic}`)) === 32 || undefined);
+    await waitFor(
+      'offsets committed',
+      async () => (await committedOffsets(`group-${topic}`)) === 32 || undefined,
+    );
     expect(await counterValue('orderflow_events_duplicate_total')).toBe(2);
 
     // Replay the whole topic into the same group: the inbox recognises every event.
@@ -121,7 +132,10 @@ describe('consumer runner', () => {
     await admin.resetOffsets({ groupId: `group-${topic}`, topic, earliest: true });
     await admin.disconnect();
     startRunner();
-    await waitFor('replayed as duplicates', async () => (await counterValue('orderflow_events_duplicate_total')) === 34 || undefined);
+    await waitFor(
+      'replayed as duplicates',
+      async () => (await counterValue('orderflow_events_duplicate_total')) === 34 || undefined,
+    );
     const rows = await appliedRows(pool, schema);
     expect(rows.map((r) => r.event_id).sort()).toEqual(list.map((e) => e.event_id).sort());
   });
@@ -143,9 +157,14 @@ describe('consumer runner', () => {
     const poisonEvent: TestEvent = { event_id: 'bad-1', key: 'order-x', n: 99, fail: 'permanent' };
     await produce([...good.slice(0, 4), Buffer.from('{not json'), poisonEvent, ...good.slice(4)]);
     startRunner();
-    await waitFor('good events applied', async () => (await appliedRows(pool, schema)).length === 10 || undefined);
+    await waitFor(
+      'good events applied',
+      async () => (await appliedRows(pool, schema)).length === 10 || undefined,
+    );
     const dead = await readMessages(kafka, dlqTopic, 2);
-    const headers = dead.map((m) => Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])));
+    const headers = dead.map((m) =>
+      Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
+    );
     expect(headers.map((h) => h['x-dlq-error-code']).sort()).toEqual(['TEST.POISON', 'UNDECODABLE']);
     for (const h of headers) {
       expect(h['x-dlq-origin-topic']).toBe(topic);
@@ -155,7 +174,10 @@ describe('consumer runner', () => {
     expect(dead.find((m) => m.key?.toString() === 'junk')?.value?.toString()).toBe('{not json');
     // The poison event's own insert was rolled back with its savepoint; only good events are applied.
     expect((await appliedRows(pool, schema)).map((r) => r.event_id)).not.toContain('bad-1');
-    await waitFor('offsets past the poison', async () => (await committedOffsets(`group-${topic}`)) === 12 || undefined);
+    await waitFor(
+      'offsets past the poison',
+      async () => (await committedOffsets(`group-${topic}`)) === 12 || undefined,
+    );
   });
 
   test('transient failures are retried with backoff and never skip or double an event', async () => {
@@ -179,16 +201,22 @@ describe('consumer runner', () => {
       ['--import', 'tsx', path.join(__dirname, 'fixtures', 'crash-consumer.ts')],
       { env: { ...process.env, SCHEMA: schema, TOPIC: topic, GROUP: groupId }, stdio: 'inherit' },
     );
-    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, sig) => resolve(sig)),
+    );
     expect(signal).toBe('SIGKILL');
     const committedByCrashed = (await appliedRows(pool, schema)).length;
     expect(committedByCrashed).toBeGreaterThan(0);
     expect(await committedOffsets(groupId)).toBe(0);
 
     startRunner({ groupId });
-    await waitFor('all 40 applied', async () => (await appliedRows(pool, schema)).length === 40 || undefined, {
-      timeoutMs: 45_000,
-    });
+    await waitFor(
+      'all 40 applied',
+      async () => (await appliedRows(pool, schema)).length === 40 || undefined,
+      {
+        timeoutMs: 45_000,
+      },
+    );
     await waitFor('offsets committed', async () => (await committedOffsets(groupId)) === 40 || undefined, {
       timeoutMs: 20_000,
     });
@@ -234,12 +262,17 @@ describe('outbox relay', () => {
           values.push(`($${params.length - 2}, $${params.length - 1}, $${params.length})`);
         }
       }
-      await pool.query(`INSERT INTO "${schema}".outbox (topic, message_key, value) VALUES ${values.join(',')}`, params);
+      await pool.query(
+        `INSERT INTO "${schema}".outbox (topic, message_key, value) VALUES ${values.join(',')}`,
+        params,
+      );
       relays[seq % 2]!.notify();
     }
     const messages = await readMessages(kafka, outTopic, keys.length * perKey);
     for (const key of keys) {
-      const seqs = messages.filter((m) => m.key?.toString() === key).map((m) => JSON.parse(m.value!.toString()).seq);
+      const seqs = messages
+        .filter((m) => m.key?.toString() === key)
+        .map((m) => JSON.parse(m.value!.toString()).seq);
       expect(seqs).toEqual(Array.from({ length: perKey }, (_, i) => i));
     }
     expect(relays.filter((r) => r.status().leader).length).toBeLessThanOrEqual(1);

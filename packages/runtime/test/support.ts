@@ -7,7 +7,10 @@ export const env = {
   databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orderflow',
 };
 
-export const silentLogger = createLogger({ service: 'runtime-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export const silentLogger = createLogger({
+  service: 'runtime-test',
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+});
 
 export function testKafka(): Kafka {
   return new Kafka({ clientId: 'runtime-test', brokers: env.brokers, logLevel: logLevel.NOTHING });
@@ -104,7 +107,8 @@ export function testHandler(options: {
     topic: options.topic,
     decode: async (value) => {
       const parsed = JSON.parse(value.toString('utf8')) as TestEvent;
-      if (typeof parsed.event_id !== 'string' || typeof parsed.n !== 'number') throw new Error('not a test event');
+      if (typeof parsed.event_id !== 'string' || typeof parsed.n !== 'number')
+        throw new Error('not a test event');
       return parsed;
     },
     eventId: (event) => event.event_id,
@@ -112,13 +116,14 @@ export function testHandler(options: {
     handle: async (ctx, { value }) => {
       const seen = (attempts.get(value.event_id) ?? 0) + 1;
       attempts.set(value.event_id, seen);
-      if (options.perEventDelayMs) await ctx.tx.query('SELECT pg_sleep($1)', [options.perEventDelayMs / 1000]);
-      await ctx.tx.query(`INSERT INTO ${quoteIdent(options.schema)}.applied (event_id, order_key, n) VALUES ($1, $2, $3)`, [
-        value.event_id,
-        value.key,
-        value.n,
-      ]);
-      if (value.fail === 'permanent') throw poison('TEST.POISON', `event ${value.event_id} can never succeed`);
+      if (options.perEventDelayMs)
+        await ctx.tx.query('SELECT pg_sleep($1)', [options.perEventDelayMs / 1000]);
+      await ctx.tx.query(
+        `INSERT INTO ${quoteIdent(options.schema)}.applied (event_id, order_key, n) VALUES ($1, $2, $3)`,
+        [value.event_id, value.key, value.n],
+      );
+      if (value.fail === 'permanent')
+        throw poison('TEST.POISON', `event ${value.event_id} can never succeed`);
       const transient = /^transient:(\d+)$/.exec(value.fail ?? '');
       if (transient && seen <= Number(transient[1])) {
         throw Object.assign(new Error('connection reset (scripted)'), { code: 'ECONNRESET' });
@@ -127,7 +132,9 @@ export function testHandler(options: {
         ctx.publish({
           topic: options.outTopic,
           key: value.key,
-          value: Buffer.from(JSON.stringify({ event_id: `out-${value.event_id}`, key: value.key, n: value.n })),
+          value: Buffer.from(
+            JSON.stringify({ event_id: `out-${value.event_id}`, key: value.key, n: value.n }),
+          ),
           eventId: `out-${value.event_id}`,
         });
       }

@@ -22,7 +22,9 @@ export interface MigrateOptions {
  * share migration state.
  */
 export async function migrate(options: MigrateOptions): Promise<void> {
-  const runs: { dir: string; table: string }[] = [{ dir: RUNTIME_MIGRATIONS_DIR, table: 'runtime_migrations' }];
+  const runs: { dir: string; table: string }[] = [
+    { dir: RUNTIME_MIGRATIONS_DIR, table: 'runtime_migrations' },
+  ];
   if (options.dir) runs.push({ dir: options.dir, table: 'pgmigrations' });
   const log = options.logger;
   for (const run of runs) {

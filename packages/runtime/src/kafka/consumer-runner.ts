@@ -110,7 +110,8 @@ export class ConsumerRunner {
   private stopping = false;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
-    for (const handler of options.handlers) this.handlers.set(handler.topic, handler as TopicHandler<unknown>);
+    for (const handler of options.handlers)
+      this.handlers.set(handler.topic, handler as TopicHandler<unknown>);
     this.log = options.logger.child({ component: 'consumer', group: this.groupId });
     this.dlqTopic = options.dlqTopic ?? `dlq.${options.service}`;
   }
@@ -175,7 +176,10 @@ export class ConsumerRunner {
     const started = process.hrtime.bigint();
     const items = await this.decodeAll(handler, batch.topic, batch.partition, batch.messages);
     const lastOffset = batch.lastOffset();
-    const retry = { initialMs: this.options.retry?.initialMs ?? 200, maxMs: this.options.retry?.maxMs ?? 10_000 };
+    const retry = {
+      initialMs: this.options.retry?.initialMs ?? 200,
+      maxMs: this.options.retry?.maxMs ?? 10_000,
+    };
     const maxUnknown = this.options.maxUnknownAttempts ?? 5;
     let isolate = false;
     let unknownFailures = 0;
@@ -221,7 +225,10 @@ export class ConsumerRunner {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.options.metrics?.batchDuration.observe({ topic: batch.topic }, seconds);
     const lag = Number(BigInt(batch.highWatermark) - BigInt(lastOffset) - 1n);
-    this.options.metrics?.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, lag));
+    this.options.metrics?.consumerLag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, lag),
+    );
   }
 
   private async backoff(payload: EachBatchPayload, delayMs: number): Promise<void> {
@@ -334,14 +341,16 @@ export class ConsumerRunner {
         }
       }
       if (deadLettered.length > 0) {
-        await tx.query(`UPDATE ${schema}.inbox SET outcome = 'DEAD_LETTERED' WHERE event_id = ANY($1::text[])`, [
-          deadLettered,
-        ]);
+        await tx.query(
+          `UPDATE ${schema}.inbox SET outcome = 'DEAD_LETTERED' WHERE event_id = ANY($1::text[])`,
+          [deadLettered],
+        );
       }
       await writeOutbox(tx, this.options.schema, outgoing);
       this.options.metrics?.eventsProcessed.inc({ topic }, processed);
       if (duplicates > 0) this.options.metrics?.eventsDuplicate.inc({ topic }, duplicates);
-      if (deadLettered.length > 0) this.options.metrics?.eventsDeadLettered.inc({ topic }, deadLettered.length);
+      if (deadLettered.length > 0)
+        this.options.metrics?.eventsDeadLettered.inc({ topic }, deadLettered.length);
       return outgoing.length > 0;
     });
   }

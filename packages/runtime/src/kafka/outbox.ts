@@ -18,7 +18,11 @@ export function outboxChannel(schema: string): string {
 }
 
 /** Writes messages to the service's outbox in one statement, inside the caller's transaction. */
-export async function writeOutbox(client: PoolClient, schema: string, messages: OutboxMessage[]): Promise<void> {
+export async function writeOutbox(
+  client: PoolClient,
+  schema: string,
+  messages: OutboxMessage[],
+): Promise<void> {
   if (messages.length === 0) return;
   await client.query(
     `INSERT INTO ${quoteIdent(schema)}.outbox (topic, message_key, value, headers, event_id)
@@ -100,7 +104,11 @@ export class OutboxRelay {
   }
 
   status(): { running: boolean; leader: boolean; lastError?: string } {
-    return { running: this.running, leader: this.leader, ...(this.lastError ? { lastError: this.lastError } : {}) };
+    return {
+      running: this.running,
+      leader: this.leader,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
   }
 
   /** Publishes what is left (bounded by `drainTimeoutMs`), releases leadership, closes the producer. */
@@ -135,9 +143,10 @@ export class OutboxRelay {
   }
 
   private async tryLock(client: PoolClient): Promise<boolean> {
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
-      this.lockKey(),
-    ]);
+    const result = await client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [this.lockKey()],
+    );
     return result.rows[0]?.locked === true;
   }
 
@@ -216,7 +225,8 @@ export class OutboxRelay {
     await client.query(`DELETE FROM ${quoteIdent(this.options.schema)}.outbox WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),
     ]);
-    for (const [topic, messages] of byTopic) this.options.metrics?.outboxPublished.inc({ topic }, messages.length);
+    for (const [topic, messages] of byTopic)
+      this.options.metrics?.outboxPublished.inc({ topic }, messages.length);
     if (rows.length < this.batchSize) this.options.metrics?.outboxPending.set(0);
     return rows.length;
   }
