@@ -10,3 +10,4 @@ export * from './kafka/outbox';
 export * from './kafka/consumer-runner';
 export * from './testing/wait';
 export * from './service';
+export * from './redis';

@@ -90,7 +90,16 @@ export async function startService<C extends ServiceConfig>(
   for (const worker of workers) await worker.start();
   await consumer?.start();
 
+  const admin = kafka.admin();
+  await admin.connect();
   const readiness: ReadinessCheck[] = [
+    {
+      name: 'kafka',
+      check: async () => {
+        const cluster = await admin.describeCluster();
+        return { ok: cluster.brokers.length > 0, details: { brokers: cluster.brokers.length } };
+      },
+    },
     {
       name: 'postgres',
       check: async () => {
@@ -137,6 +146,7 @@ export async function startService<C extends ServiceConfig>(
       await consumer?.stop();
       for (const worker of [...workers].reverse()) await worker.stop();
       await relay.stop();
+      await admin.disconnect();
       await pool.end();
       logger.info('stopped');
     })();

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { baseEnv, loadConfig, port, startService, uniqueName, waitFor } from '../src';
+import {
+  appliedRows,
+  createTestSchema,
+  createTopics,
+  dropSchema,
+  encode,
+  silentLogger,
+  testHandler,
+  testKafka,
+} from './support';
+
+const kafka = testKafka();
+let schema: string;
+let pool: Pool;
+let topic: string;
+
+beforeEach(async () => {
+  ({ schema, pool } = await createTestSchema());
+  topic = uniqueName('svc.in');
+  await createTopics(kafka, [topic]);
+});
+
+afterEach(async () => {
+  await dropSchema(pool, schema);
+  await pool.end();
+});
+
+function runFixture(env: Record<string, string>) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'fixtures', 'service-main.ts')],
+    {
+      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr })),
+  );
+  return { child, exited };
+}
+
+async function produce(count: number): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    messages: Array.from({ length: count }, (_, i) => ({
+      key: `o-${i % 4}`,
+      value: encode({ event_id: `svc-${i}`, key: `o-${i % 4}`, n: i }),
+    })),
+  });
+  await producer.disconnect();
+}
+
+describe('service runtime', () => {
+  test('a running service reports ready once Kafka, Postgres, the outbox relay and its consumer are up', async () => {
+    const config = loadConfig({ ...baseEnv, PORT: port(0) }, { LOG_LEVEL: 'silent' });
+    const service = await startService(
+      {
+        name: uniqueName('svc'),
+        schema,
+        handlers: () => [testHandler({ topic, schema })],
+        consumer: { sessionTimeoutMs: 6000 },
+      },
+      config,
+      { logger: silentLogger },
+    );
+    try {
+      const body = await waitFor('ready', async () => {
+        const response = await fetch(`http://127.0.0.1:${service.port}/readyz`);
+        return response.status === 200
+          ? ((await response.json()) as { checks: Record<string, unknown> })
+          : undefined;
+      });
+      expect(Object.keys(body.checks).sort()).toEqual(['consumer', 'kafka', 'outbox', 'postgres']);
+      expect((await fetch(`http://127.0.0.1:${service.port}/healthz`)).status).toBe(200);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('a bad variable stops start-up with a message naming it', async () => {
+    const { exited } = runFixture({ PORT: 'not-a-port', TEST_SCHEMA: schema, TEST_TOPIC: topic });
+    const { code, stderr } = await exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT');
+    expect(stderr).not.toContain('    at ');
+  });
+
+  test('SIGTERM lets the batch in flight commit, commits its offsets and exits 0', async () => {
+    await produce(80);
+    const groupId = 'fixture';
+    const { child, exited } = runFixture({ TEST_SCHEMA: schema, TEST_TOPIC: topic, DELAY_MS: '15' });
+    await waitFor('some applied', async () => (await appliedRows(pool, schema)).length > 5 || undefined);
+    child.kill('SIGTERM');
+    const { code } = await exited;
+    expect(code).toBe(0);
+    const applied = await appliedRows(pool, schema);
+    // It really stopped mid-stream: the rest is left for the next instance.
+    expect(applied.length).toBeLessThan(80);
+    const admin = kafka.admin();
+    await admin.connect();
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    await admin.disconnect();
+    const committed = (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    expect(committed).toBe(applied.length);
+    expect(new Set(applied.map((r) => r.event_id)).size).toBe(applied.length);
+  });
+});
