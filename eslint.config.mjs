@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs', '**/generated/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/coverage/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+      '**/generated/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -20,7 +30,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: ['pg', 'kafkajs', 'express', 'ioredis', '@orderflow/runtime'], patterns: ['../db/*', '../http/*', '../handlers/*'] },
+        {
+          paths: ['pg', 'kafkajs', 'express', 'ioredis', '@orderflow/runtime'],
+          patterns: ['../db/*', '../http/*', '../handlers/*'],
+        },
       ],
     },
   },

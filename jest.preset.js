@@ -5,6 +5,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': ['@swc/jest'] },
   moduleNameMapper: {
+    '^@orderflow/contracts/testing$': path.join(__dirname, 'packages/contracts/src/testing/index.ts'),
     '^@orderflow/contracts$': path.join(__dirname, 'packages/contracts/src/index.ts'),
     '^@orderflow/runtime$': path.join(__dirname, 'packages/runtime/src/index.ts'),
   },

@@ -15,7 +15,11 @@ function run(command, args) {
 
 const resultFiles = () =>
   ['packages', 'infra', 'services']
-    .flatMap((dir) => (fs.existsSync(path.join(root, dir)) ? fs.readdirSync(path.join(root, dir)).map((w) => path.join(root, dir, w)) : []))
+    .flatMap((dir) =>
+      fs.existsSync(path.join(root, dir))
+        ? fs.readdirSync(path.join(root, dir)).map((w) => path.join(root, dir, w))
+        : [],
+    )
     .map((workspace) => path.join(workspace, '.jest-results.json'));
 
 for (const file of resultFiles()) fs.rmSync(file, { force: true });

@@ -1,0 +1,3 @@
+export * from './catalogue';
+export * from './serde';
+export type * from './generated/types';
