@@ -52,8 +52,8 @@ async function produce(count: number): Promise<void> {
   await producer.send({
     topic,
     messages: Array.from({ length: count }, (_, i) => ({
-      key: `o-${i % 4}`,
-      value: encode({ event_id: `svc-${i}`, key: `o-${i % 4}`, n: i }),
+      key: `o-${i % 60}`,
+      value: encode({ event_id: `svc-${i}`, key: `o-${i % 60}`, n: i }),
     })),
   });
   await producer.disconnect();
