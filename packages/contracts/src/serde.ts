@@ -7,6 +7,7 @@ import {
   AvroRecordSchema,
   avroSchemas,
   avroType,
+  keyOf,
   TopicName,
   topicNames,
   topics,
@@ -134,6 +135,17 @@ export class EventSerde {
     header.writeUInt8(MAGIC_BYTE, 0);
     header.writeInt32BE(id, 1);
     return Buffer.concat([header, body]);
+  }
+
+  /**
+   * The value encoded and addressed: topic, key (the catalogue's key field) and event id, the shape a
+   * service's outbox takes.
+   */
+  async message<T extends TopicName>(
+    topic: T,
+    value: TopicValue<T>,
+  ): Promise<{ topic: T; key: string; value: Buffer; eventId: string }> {
+    return { topic, key: keyOf(topic, value), value: await this.encode(topic, value), eventId: value.event_id };
   }
 
   /** Decodes a value written with any registered schema that resolves to our reader schema for the topic. */

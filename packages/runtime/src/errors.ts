@@ -74,6 +74,9 @@ export function classifyError(error: unknown): ErrorKind {
       // Class 22 (data exception) and 23 (integrity violation) fail the same way every time.
       if (/^2[23][0-9A-Z]{3}$/.test(code)) return 'permanent';
     }
+    // Errors from other packages (contracts' DecodeError/EncodeError, kafkajs) say so themselves.
+    const retryable = (error as { retryable?: unknown }).retryable;
+    if (typeof retryable === 'boolean') return retryable ? 'transient' : 'permanent';
     const retriable = (error as { retriable?: unknown }).retriable;
     if (retriable === true) return 'transient';
     if (

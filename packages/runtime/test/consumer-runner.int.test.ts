@@ -192,6 +192,40 @@ describe('consumer runner', () => {
     expect(new Set(rows.map((r) => r.event_id)).size).toBe(8);
   });
 
+  test('an unclassified error is retried a few times, then dead-lettered so the partition moves on', async () => {
+    const list = events(6);
+    list[1]!.fail = 'bug';
+    await produce(list);
+    startRunner({ maxUnknownAttempts: 2 });
+    await waitFor(
+      'the other five applied',
+      async () => (await appliedRows(pool, schema)).length === 5 || undefined,
+    );
+    const [dead] = await readMessages(kafka, dlqTopic, 1);
+    expect(dead!.headers?.['x-dlq-error-code']?.toString()).toBe('TypeError');
+    expect(await counterValue('orderflow_batch_retries_total')).toBeGreaterThanOrEqual(2);
+  });
+
+  test('a decoder failing transiently (registry down) retries instead of dead-lettering', async () => {
+    const list = events(4);
+    await produce(list);
+    const base = testHandler({ topic, schema });
+    let failures = 0;
+    const flaky = {
+      ...base,
+      decode: async (value: Buffer) => {
+        if (failures < 3) {
+          failures++;
+          throw Object.assign(new Error('registry unavailable (scripted)'), { retryable: true });
+        }
+        return base.decode(value);
+      },
+    };
+    startRunner({ handlers: [flaky] });
+    await waitFor('all applied', async () => (await appliedRows(pool, schema)).length === 4 || undefined);
+    expect(await counterValue('orderflow_events_dead_lettered_total')).toBe(0);
+  });
+
   test('a crash after the DB commit and before the offset commit loses nothing and doubles nothing', async () => {
     const list = events(40);
     await produce(list);

@@ -83,7 +83,10 @@ export interface TestEvent {
   event_id: string;
   key: string;
   n: number;
-  /** Scripted failures: `permanent` always fails as poison; `transient:K` fails K times then works. */
+  /**
+   * Scripted failures: `permanent` always fails as poison; `bug` throws a plain TypeError every time;
+   * `transient:K` fails K times then works.
+   */
   fail?: string;
 }
 
@@ -124,6 +127,8 @@ export function testHandler(options: {
       );
       if (value.fail === 'permanent')
         throw poison('TEST.POISON', `event ${value.event_id} can never succeed`);
+      if (value.fail === 'bug')
+        throw new TypeError(`cannot read properties of undefined (event ${value.event_id})`);
       const transient = /^transient:(\d+)$/.exec(value.fail ?? '');
       if (transient && seen <= Number(transient[1])) {
         throw Object.assign(new Error('connection reset (scripted)'), { code: 'ECONNRESET' });

@@ -174,7 +174,7 @@ export class ConsumerRunner {
     const handler = this.handlers.get(batch.topic);
     if (!handler) return;
     const started = process.hrtime.bigint();
-    const items = await this.decodeAll(handler, batch.topic, batch.partition, batch.messages);
+    let items: Item[] | undefined;
     const lastOffset = batch.lastOffset();
     const retry = {
       initialMs: this.options.retry?.initialMs ?? 200,
@@ -186,6 +186,7 @@ export class ConsumerRunner {
     for (let attempt = 0; ; attempt++) {
       if (!payload.isRunning() || payload.isStale()) return;
       try {
+        items ??= await this.decodeAll(handler, batch.topic, batch.partition, batch.messages);
         const wroteOutbox = await this.applyBatch(handler, items, isolate, unknownFailures >= maxUnknown);
         if (wroteOutbox) this.options.onOutboxWrite?.();
         break;
@@ -271,6 +272,8 @@ export class ConsumerRunner {
             },
           };
         } catch (error) {
+          // A registry that is down is not a bad message: retry the batch. Anything else cannot be read.
+          if (classifyError(error) === 'transient') throw error;
           return { message, partition, inboxId: fallbackId, decodeError: error };
         }
       }),
@@ -374,4 +377,22 @@ export class ConsumerRunner {
       },
     };
   }
+}
+
+/**
+ * A handler for a topic whose values carry the standard envelope (`event_id`, and `order_id` on
+ * order-flow topics): the id and log context come from the envelope, decoding from the caller.
+ */
+export function eventHandler<V extends { event_id: string; order_id?: string }>(
+  topic: string,
+  decode: (value: Buffer) => Promise<V>,
+  handle: (ctx: HandlerContext, event: ConsumedEvent<V>) => Promise<void>,
+): TopicHandler<V> {
+  return {
+    topic,
+    decode,
+    eventId: (event) => event.event_id,
+    orderId: (event) => event.order_id ?? null,
+    handle,
+  };
 }
