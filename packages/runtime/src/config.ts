@@ -45,6 +45,14 @@ export const baseEnv = {
     .regex(/^rediss?:\/\//, 'expected a redis:// URL')
     .default('redis://127.0.0.1:6379'),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * Prepended to every topic the service consumes and produces. Empty in production; tests and parallel
+   * local runs use it to get a private set of topics.
+   */
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and dash only')
+    .default(''),
   /** Body size limit for HTTP requests, in bytes. */
   HTTP_BODY_LIMIT: z.coerce.number().int().positive().default(100_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),

@@ -11,3 +11,4 @@ export * from './kafka/consumer-runner';
 export * from './testing/wait';
 export * from './service';
 export * from './redis';
+export * from './testing/topics';

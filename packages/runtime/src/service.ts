@@ -68,7 +68,7 @@ export async function startService<C extends ServiceConfig>(
   const ctx: ServiceContext<C> = { config, logger, metrics, pool, kafka, schema };
   await definition.beforeStart?.(ctx);
 
-  const relay = new OutboxRelay({ pool, kafka, schema, logger, metrics });
+  const relay = new OutboxRelay({ pool, kafka, schema, logger, metrics, topicPrefix: config.TOPIC_PREFIX });
   await relay.start();
   const handlers = (await definition.handlers?.(ctx)) ?? [];
   const consumer =
@@ -81,6 +81,7 @@ export async function startService<C extends ServiceConfig>(
           logger,
           metrics,
           handlers,
+          topicPrefix: config.TOPIC_PREFIX,
           onOutboxWrite: () => relay.notify(),
           onFatal: options.onFatal,
           ...definition.consumer,

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { baseEnv, loadConfig, port, startService, uniqueName, waitFor } from '../src';
+import { baseEnv, createPrefixedTopics, loadConfig, port, startService, uniqueName, waitFor } from '../src';
 import {
   appliedRows,
   createTestSchema,
   createTopics,
   dropSchema,
   encode,
+  readMessages,
   silentLogger,
   testHandler,
   testKafka,
@@ -81,6 +82,39 @@ describe('service runtime', () => {
       });
       expect(Object.keys(body.checks).sort()).toEqual(['consumer', 'kafka', 'outbox', 'postgres']);
       expect((await fetch(`http://127.0.0.1:${service.port}/healthz`)).status).toBe(200);
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('TOPIC_PREFIX gives the service a private set of topics, consumed and produced', async () => {
+    const prefix = `${uniqueName('p')}.`;
+    const outTopic = uniqueName('svc.out');
+    await createPrefixedTopics(kafka, prefix, [
+      { topic, numPartitions: 2 },
+      { topic: outTopic, numPartitions: 2 },
+    ]);
+    const config = loadConfig({ ...baseEnv, PORT: port(0) }, { LOG_LEVEL: 'silent', TOPIC_PREFIX: prefix });
+    const service = await startService(
+      {
+        name: uniqueName('svc'),
+        schema,
+        handlers: () => [testHandler({ topic, schema, outTopic })],
+        consumer: { sessionTimeoutMs: 6000 },
+      },
+      config,
+      { logger: silentLogger },
+    );
+    try {
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({
+        topic: `${prefix}${topic}`,
+        messages: [{ key: 'k', value: encode({ event_id: 'pfx-1', key: 'k', n: 1 }) }],
+      });
+      await producer.disconnect();
+      const [out] = await readMessages(kafka, `${prefix}${outTopic}`, 1);
+      expect(JSON.parse(out!.value!.toString()).event_id).toBe('out-pfx-1');
     } finally {
       await service.stop();
     }

@@ -49,6 +49,8 @@ export interface ConsumerRunnerOptions {
   handlers: TopicHandler<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
   groupId?: string;
   dlqTopic?: string;
+  /** Physical topic = prefix + logical topic for consumed topics (see TOPIC_PREFIX). */
+  topicPrefix?: string;
   /** Called after the outbox gained rows, so a relay can publish at once. */
   onOutboxWrite?: () => void;
   /** Unknown (unclassified) errors are retried this many times before the message is dead-lettered. */
@@ -113,6 +115,7 @@ export class ConsumerRunner {
     for (const handler of options.handlers)
       this.handlers.set(handler.topic, handler as TopicHandler<unknown>);
     this.log = options.logger.child({ component: 'consumer', group: this.groupId });
+    // Logical name: the outbox relay adds the prefix, as for every other outgoing topic.
     this.dlqTopic = options.dlqTopic ?? `dlq.${options.service}`;
   }
 
@@ -149,7 +152,7 @@ export class ConsumerRunner {
     });
     await consumer.connect();
     await consumer.subscribe({
-      topics: [...this.handlers.keys()],
+      topics: [...this.handlers.keys()].map((topic) => `${this.options.topicPrefix ?? ''}${topic}`),
       fromBeginning: this.options.fromBeginning ?? true,
     });
     await consumer.run({
@@ -171,7 +174,7 @@ export class ConsumerRunner {
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.isEmpty()) return;
-    const handler = this.handlers.get(batch.topic);
+    const handler = this.handlers.get(batch.topic.slice((this.options.topicPrefix ?? '').length));
     if (!handler) return;
     const started = process.hrtime.bigint();
     let items: Item[] | undefined;

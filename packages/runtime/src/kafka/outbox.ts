@@ -45,6 +45,8 @@ export interface OutboxRelayOptions {
   logger: Logger;
   metrics?: RuntimeMetrics;
   batchSize?: number;
+  /** Prepended to every row's topic when publishing (see TOPIC_PREFIX); rows hold logical names. */
+  topicPrefix?: string;
   /** Fallback poll when no notification arrives (another instance wrote, or a NOTIFY was lost). */
   pollIntervalMs?: number;
   /** A relay that doesn't hold the leader lock checks again this often. */
@@ -213,10 +215,12 @@ export class OutboxRelay {
       return 0;
     }
     const byTopic = new Map<string, Message[]>();
+    const prefix = this.options.topicPrefix ?? '';
     for (const row of rows) {
-      const messages = byTopic.get(row.topic) ?? [];
+      const topic = `${prefix}${row.topic}`;
+      const messages = byTopic.get(topic) ?? [];
       messages.push({ key: row.message_key, value: row.value, headers: row.headers });
-      byTopic.set(row.topic, messages);
+      byTopic.set(topic, messages);
     }
     await this.producer!.sendBatch({
       acks: -1,
