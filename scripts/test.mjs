@@ -14,7 +14,7 @@ function run(command, args) {
 }
 
 const resultFiles = () =>
-  ['packages', 'infra', 'services']
+  ['packages', 'infra', 'services', 'tests']
     .flatMap((dir) =>
       fs.existsSync(path.join(root, dir))
         ? fs.readdirSync(path.join(root, dir)).map((w) => path.join(root, dir, w))

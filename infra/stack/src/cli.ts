@@ -3,13 +3,18 @@ import { stackDown, stackEnv, stackStatus, stackUp } from './stack';
 import { ensureTopics } from './topics';
 import { StackError } from './kafka';
 import { formatTable } from './table';
+import { stackPaths } from './paths';
+import { servicesDown, servicesStatus, servicesUp } from './services';
 
 const USAGE = `usage: orderflow-stack <command>
   up        start Kafka (KRaft) and the schema registry if they are not running; check PostgreSQL and Redis
   down      stop what "up" started (--purge also deletes Kafka's data and logs)
   status    one line per component; exit 3 if any is down
   topics    create or update every topic of the catalogue (idempotent)
-  ensure    up + topics, quietly (what npm test runs first)`;
+  ensure    up + topics, quietly (what npm test runs first)
+  services up|down|status
+            start every built service in the background and wait for /readyz; stop them (SIGTERM,
+            they drain and commit); or show each one's readiness`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,10 +53,41 @@ async function main(argv: string[]): Promise<number> {
       );
       return 0;
     }
+    case 'services':
+      return servicesCommand(rest[0]);
     default:
       console.error(USAGE);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 64;
   }
+}
+
+async function servicesCommand(action: string | undefined): Promise<number> {
+  const paths = stackPaths();
+  const say = (line: string): void => console.log(line);
+  if (action === 'up') {
+    const started = Date.now();
+    await servicesUp(paths, say);
+    console.log(`services ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } else if (action === 'down') {
+    await servicesDown(paths, say);
+    return 0;
+  } else if (action !== 'status') {
+    console.error(USAGE);
+    return 64;
+  }
+  const statuses = await servicesStatus(paths);
+  console.log(
+    formatTable(
+      ['service', 'url', 'state', 'pid'],
+      statuses.map((s) => [
+        s.name,
+        `http://127.0.0.1:${s.port}`,
+        s.ready ? 'ready' : 'NOT READY',
+        s.pid ? String(s.pid) : 'external',
+      ]),
+    ),
+  );
+  return statuses.every((s) => s.ready) ? 0 : 3;
 }
 
 function printStatus(statuses: Awaited<ReturnType<typeof stackStatus>>): void {

@@ -4,3 +4,4 @@ export * from './stack';
 export * from './topics';
 export * from './table';
 export { StackError } from './kafka';
+export * from './services';

@@ -145,7 +145,12 @@ export class EventSerde {
     topic: T,
     value: TopicValue<T>,
   ): Promise<{ topic: T; key: string; value: Buffer; eventId: string }> {
-    return { topic, key: keyOf(topic, value), value: await this.encode(topic, value), eventId: value.event_id };
+    return {
+      topic,
+      key: keyOf(topic, value),
+      value: await this.encode(topic, value),
+      eventId: value.event_id,
+    };
   }
 
   /** Decodes a value written with any registered schema that resolves to our reader schema for the topic. */

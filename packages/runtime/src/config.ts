@@ -45,6 +45,15 @@ export const baseEnv = {
     .regex(/^rediss?:\/\//, 'expected a redis:// URL')
     .default('redis://127.0.0.1:6379'),
   HOST: z.string().default('127.0.0.1'),
+  /** Postgres schema the service owns; defaults to the service name. */
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'a lowercase Postgres identifier')
+    .optional(),
+  /** How long the group waits for a silent consumer before moving its partitions (6000 is the broker minimum). */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000),
+  /** Consumer group id; defaults to TOPIC_PREFIX + service name. Two instances of a service share it. */
+  CONSUMER_GROUP: z.string().min(1).optional(),
   /**
    * Prepended to every topic the service consumes and produces. Empty in production; tests and parallel
    * local runs use it to get a private set of topics.

@@ -29,7 +29,7 @@ export interface ServiceContext<C extends ServiceConfig = ServiceConfig> {
 export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig> {
   /** Service name: consumer group, DLQ topic (`dlq.<name>`), log and metric label. */
   name: string;
-  /** Postgres schema owned by the service; defaults to its name. */
+  /** Postgres schema owned by the service; defaults to DB_SCHEMA, then to its name. */
   schema?: string;
   /** node-pg-migrate SQL migrations of the service. */
   migrationsDir?: string;
@@ -61,7 +61,7 @@ export async function startService<C extends ServiceConfig>(
 ): Promise<RunningService<C>> {
   const logger = options.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const metrics = createMetrics(definition.name);
-  const schema = definition.schema ?? definition.name;
+  const schema = definition.schema ?? config.DB_SCHEMA ?? definition.name;
   await migrate({ databaseUrl: config.DATABASE_URL, schema, dir: definition.migrationsDir, logger });
   const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: definition.name });
   const kafka = createKafka(config, definition.name, logger);
@@ -82,8 +82,12 @@ export async function startService<C extends ServiceConfig>(
           metrics,
           handlers,
           topicPrefix: config.TOPIC_PREFIX,
+          // Topics under a prefix get their own group: kafkajs spreads every subscribed topic over all
+          // members of a group, so two prefixes sharing one group would take each other's partitions.
+          groupId: config.CONSUMER_GROUP ?? `${config.TOPIC_PREFIX}${definition.name}`,
           onOutboxWrite: () => relay.notify(),
           onFatal: options.onFatal,
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
           ...definition.consumer,
         })
       : undefined;

@@ -73,7 +73,16 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.send(text);
   });
 
-  app.use(express.json({ limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT, type: JSON_CONTENT_TYPES }));
+  app.use(
+    express.json({
+      limit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      type: JSON_CONTENT_TYPES,
+      // Signed webhooks are verified over the exact bytes received, which parsing would lose.
+      verify: (req, _res, buffer) => {
+        (req as express.Request).rawBody = buffer;
+      },
+    }),
+  );
 
   const router = express.Router();
   options.routes?.(router);

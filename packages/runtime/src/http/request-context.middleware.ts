@@ -11,6 +11,8 @@ declare global {
       /** Child logger bound to this request's id. */
       log: Logger;
       requestId: string;
+      /** The unparsed bytes of a JSON body (for signature checks). */
+      rawBody?: Buffer;
     }
   }
 }

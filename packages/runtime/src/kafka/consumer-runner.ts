@@ -190,7 +190,13 @@ export class ConsumerRunner {
       if (!payload.isRunning() || payload.isStale()) return;
       try {
         items ??= await this.decodeAll(handler, batch.topic, batch.partition, batch.messages);
-        const wroteOutbox = await this.applyBatch(handler, items, isolate, unknownFailures >= maxUnknown);
+        const wroteOutbox = await this.applyBatch(
+          handler,
+          batch.topic,
+          items,
+          isolate,
+          unknownFailures >= maxUnknown,
+        );
         if (wroteOutbox) this.options.onOutboxWrite?.();
         break;
       } catch (error) {
@@ -286,14 +292,14 @@ export class ConsumerRunner {
   /** One transaction for the batch. Returns whether anything was written to the outbox. */
   private async applyBatch(
     handler: TopicHandler<unknown>,
+    /** The physical topic (prefix included): what the inbox and dead letters record as the origin. */
+    topic: string,
     items: Item[],
     isolate: boolean,
     deadLetterUnknown: boolean,
   ): Promise<boolean> {
     const schema = quoteIdent(this.options.schema);
     return withTransaction(this.options.pool, async (tx) => {
-      const first = items[0]!;
-      const topic = first.event?.topic ?? handler.topic;
       const { rows } = await tx.query<{ event_id: string }>(
         `INSERT INTO ${schema}.inbox (event_id, topic, partition, "offset")
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[])

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { waitFor } from './wait';
 
 export interface TopicToCreate {
   topic: string;
@@ -18,14 +19,25 @@ export async function createPrefixedTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
+    // kafkajs' own leader wait can throw UNKNOWN_TOPIC_OR_PARTITION on a busy broker; wait below instead.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: specs.map((spec) => ({
         topic: `${prefix}${spec.topic}`,
         numPartitions: spec.numPartitions,
         replicationFactor: 1,
         configEntries: spec.configEntries,
       })),
+    });
+    // createTopics returns once leaders are elected, but a busy broker may still answer metadata
+    // requests with UNKNOWN_TOPIC_OR_PARTITION for a moment; wait until every topic is visible.
+    const names = specs.map((spec) => `${prefix}${spec.topic}`);
+    await waitFor('created topics visible in metadata', async () => {
+      const metadata = await admin.fetchTopicMetadata({ topics: names });
+      return (
+        metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) ||
+        undefined
+      );
     });
   } finally {
     await admin.disconnect();

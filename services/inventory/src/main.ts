@@ -1,0 +1,5 @@
+import { runService } from '@orderflow/runtime';
+import { inventoryService } from './app';
+import { loadInventoryConfig } from './config';
+
+runService(inventoryService, loadInventoryConfig);

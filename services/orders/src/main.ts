@@ -1,0 +1,5 @@
+import { runService } from '@orderflow/runtime';
+import { ordersService } from './app';
+import { loadOrdersConfig } from './config';
+
+runService(ordersService, loadOrdersConfig);

@@ -1,0 +1,110 @@
+import type { Pool } from 'pg';
+import { withTransaction, type Logger } from '@orderflow/runtime';
+import { requestCharge } from '../clients/gateway.client';
+import type { Payment } from '../db/payment.repository';
+import { classifySubmitFailure, onChargeRefused, submitRetryDelayMs } from '../domain/payment';
+import { decidePayments, type DecideDeps } from '../use-cases/decide-payments';
+import { PollingLoop } from './polling-loop';
+
+export interface ChargeSubmitterOptions extends DecideDeps {
+  pool: Pool;
+  logger: Logger;
+  /** Resolved per round: the embedded gateway only knows its URL once it listens. */
+  gatewayUrl: () => string | undefined;
+  /** Where the gateway calls back; resolved per round for the same reason. */
+  callbackUrl: () => string | undefined;
+  batchSize: number;
+  intervalMs: number;
+  requestTimeoutMs: number;
+}
+
+/**
+ * Sends the charge request of every PENDING payment the gateway has not accepted yet. Payments are leased
+ * (next_attempt_at pushed past the request timeout) in one statement and the HTTP calls happen outside
+ * any transaction; a crash mid-request just lets the lease run out and the request go again, which the
+ * gateway, keyed by payment id, answers without charging twice. Failed requests back off; an accepted
+ * charge stays PENDING until its callback or the timeout.
+ */
+export function chargeSubmitter(options: ChargeSubmitterOptions): PollingLoop {
+  const log = options.logger.child({ component: 'charge-submitter' });
+  let warnedNoUrl = false;
+
+  /** Sends one charge request; returns the charge id when accepted, having recorded any failure itself. */
+  async function submit(
+    payment: Payment,
+    gatewayUrl: string,
+    callbackUrl: string,
+  ): Promise<string | undefined> {
+    const pLog = log.child({ paymentId: payment.payment_id, orderId: payment.order_id });
+    const response = await requestCharge(
+      gatewayUrl,
+      {
+        payment_id: payment.payment_id,
+        order_id: payment.order_id,
+        amount_cents: payment.amount_cents,
+        currency: payment.currency,
+        callback_url: callbackUrl,
+      },
+      options.requestTimeoutMs,
+    );
+    if (response.ok) return response.charge.charge_id;
+    if (classifySubmitFailure(response.httpStatus) === 'refused') {
+      await withTransaction(options.pool, async (tx) => {
+        const locked = await options.repo.lock(tx, payment.payment_id);
+        const decision = locked && onChargeRefused(locked.status, response.httpStatus ?? 400, response.error);
+        if (locked && decision) await decidePayments(tx, options, [{ payment: locked, decision }]);
+      });
+      pLog.error(
+        { httpStatus: response.httpStatus, error: response.error },
+        'gateway refused the charge; payment failed',
+      );
+      return undefined;
+    }
+    const delay = submitRetryDelayMs(payment.submit_attempts);
+    await options.repo.markSubmitFailed(options.pool, payment.payment_id, delay, response.error);
+    pLog.warn(
+      {
+        httpStatus: response.httpStatus,
+        error: response.error,
+        attempt: payment.submit_attempts,
+        retryInMs: delay,
+      },
+      'charge request failed; will retry',
+    );
+    return undefined;
+  }
+
+  return new PollingLoop(
+    'charge-submitter',
+    async () => {
+      const gatewayUrl = options.gatewayUrl();
+      const callbackUrl = options.callbackUrl();
+      if (!gatewayUrl || !callbackUrl) {
+        if (!warnedNoUrl)
+          log.warn({ gatewayUrl, callbackUrl }, 'gateway or callback URL unknown; not submitting yet');
+        warnedNoUrl = true;
+        return false;
+      }
+      const leaseMs = options.requestTimeoutMs + 5_000;
+      const claimed = await options.repo.claimForSubmission(options.pool, options.batchSize, leaseMs);
+      if (claimed.length === 0) return false;
+      const results = await Promise.allSettled(
+        claimed.map((payment) => submit(payment, gatewayUrl, callbackUrl)),
+      );
+      const accepted: { paymentId: string; chargeId: string }[] = [];
+      results.forEach((result, index) => {
+        if (result.status === 'fulfilled') {
+          if (result.value) accepted.push({ paymentId: claimed[index]!.payment_id, chargeId: result.value });
+        } else {
+          // The lease brings the payment back; only the log needs to know.
+          log.warn({ err: result.reason }, 'recording a charge request failed');
+        }
+      });
+      // Should this fail, the leases run out and the requests go again; the gateway answers them as repeats.
+      await options.repo.markSubmitted(options.pool, accepted);
+      log.debug({ claimed: claimed.length, accepted: accepted.length }, 'charge requests sent');
+      return claimed.length === options.batchSize;
+    },
+    { intervalMs: options.intervalMs, logger: log },
+  );
+}

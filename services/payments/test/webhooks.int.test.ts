@@ -1,0 +1,200 @@
+import { eventIdFrom } from '@orderflow/contracts';
+import { buildOrdersPlaced, inventoryReservedFor } from '@orderflow/contracts/testing';
+import { waitFor } from '@orderflow/runtime';
+import { paymentIdFor } from '../src/domain/payment-events';
+import { signWebhook } from '../src/domain/webhook-signature';
+import {
+  callbackFor,
+  deliveries,
+  paymentRows,
+  postCallback,
+  startPayments,
+  type PaymentsHarness,
+} from './support';
+
+// The gateway here waits ten minutes before calling back, so during the test the only callbacks are the
+// ones the test signs itself, for payments the real (embedded) gateway has accepted.
+let h: PaymentsHarness;
+
+beforeAll(async () => {
+  h = await startPayments({ PAYMENT_DELAY_MS: '600000', PAYMENT_TIMEOUT_MS: '600000' });
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** A payment the gateway has accepted and that waits for its callback. */
+async function pendingPayment() {
+  const reserved = inventoryReservedFor(buildOrdersPlaced());
+  await h.reserve(reserved);
+  await waitFor('the gateway to accept the charge', async () => {
+    const [row] = await paymentRows(h, reserved.order_id);
+    return row?.submitted_at ? row : undefined;
+  });
+  return {
+    reserved,
+    payment: {
+      payment_id: paymentIdFor(reserved.order_id),
+      order_id: reserved.order_id,
+      amount_cents: reserved.total_cents,
+      currency: reserved.currency,
+    },
+  };
+}
+
+async function expectUntouched(orderId: string, paymentId: string): Promise<void> {
+  const [row] = await paymentRows(h, orderId);
+  expect(row).toMatchObject({ status: 'PENDING', late_outcome: null });
+  expect(await deliveries(h, paymentId)).toEqual([]);
+}
+
+describe('POST /webhooks/gateway', () => {
+  test('a callback with a wrong or missing signature is refused with 401 and nothing is stored', async () => {
+    const { payment } = await pendingPayment();
+    const body = callbackFor(payment, 'SUCCEEDED');
+
+    const wrongSecret = await postCallback(h, body, { secret: 'not-the-webhook-secret' });
+    expect(wrongSecret.status).toBe(401);
+    expect(wrongSecret.contentType).toMatch(/^application\/problem\+json/);
+    expect(wrongSecret.body).toMatchObject({ code: 'PAYMENTS.WEBHOOK_UNAUTHENTICATED' });
+    expect((await postCallback(h, body, { signature: null })).status).toBe(401);
+    expect((await postCallback(h, body, { signature: 'garbage' })).status).toBe(401);
+
+    // Signed correctly, then altered on the way: the signature no longer covers the bytes.
+    const { status: tampered } = await postCallback(h, JSON.stringify({ ...body, outcome: 'DECLINED' }), {
+      deliveryId: body.delivery_id,
+      signature: signWebhook(h.config.WEBHOOK_SECRET, JSON.stringify(body), Math.floor(Date.now() / 1000)),
+    });
+    expect(tampered).toBe(401);
+
+    await expectUntouched(payment.order_id, payment.payment_id);
+  });
+
+  test('a callback signed more than 5 minutes ago, or ahead, is refused with 401 and nothing is stored', async () => {
+    const { payment } = await pendingPayment();
+    const body = callbackFor(payment, 'SUCCEEDED');
+    const now = Math.floor(Date.now() / 1000);
+
+    const stale = await postCallback(h, body, { timestamp: now - 6 * 60 });
+    expect(stale.status).toBe(401);
+    expect(stale.body).toMatchObject({ code: 'PAYMENTS.WEBHOOK_EXPIRED' });
+    expect((await postCallback(h, body, { timestamp: now + 6 * 60 })).status).toBe(401);
+
+    await expectUntouched(payment.order_id, payment.payment_id);
+  });
+
+  test('a valid callback decides the payment; replaying its delivery id changes nothing', async () => {
+    const { payment, reserved } = await pendingPayment();
+    const body = callbackFor(payment, 'SUCCEEDED');
+
+    const first = await postCallback(h, body);
+    expect(first).toMatchObject({
+      status: 200,
+      body: { duplicate: false, applied: true, status: 'SUCCEEDED', delivery_id: body.delivery_id },
+    });
+    const outcome = await h.output.outcome(payment.order_id);
+    expect(outcome.value).toMatchObject({
+      event_id: eventIdFrom('payments.succeeded', payment.payment_id),
+      gateway_reference: body.charge_id,
+      paid_at: body.decided_at,
+      causation_id: reserved.event_id,
+    });
+
+    // The same delivery again, once byte for byte and once claiming the opposite outcome.
+    expect(await postCallback(h, body)).toMatchObject({ status: 200, body: { duplicate: true } });
+    const replayed = await postCallback(h, { ...body, outcome: 'DECLINED', type: 'charge.declined' });
+    expect(replayed).toMatchObject({ status: 200, body: { duplicate: true, delivery_id: body.delivery_id } });
+
+    await h.settle();
+    const [row] = await paymentRows(h, payment.order_id);
+    expect(row).toMatchObject({ status: 'SUCCEEDED', late_outcome: null, gateway_reference: body.charge_id });
+    expect(await deliveries(h, payment.payment_id)).toEqual([
+      { delivery_id: body.delivery_id, outcome: 'SUCCEEDED', effect: 'APPLIED' },
+    ]);
+    expect((await h.output.outcomes(payment.order_id)).map((o) => o.topic)).toEqual(['payments.succeeded']);
+  });
+
+  test('a second callback with another outcome is recorded as late and never flips the result', async () => {
+    const { payment } = await pendingPayment();
+    const declined = callbackFor(payment, 'DECLINED');
+    const succeeded = callbackFor(payment, 'SUCCEEDED');
+
+    expect(await postCallback(h, declined)).toMatchObject({
+      status: 200,
+      body: { applied: true, status: 'FAILED' },
+    });
+    expect(await postCallback(h, succeeded)).toMatchObject({
+      status: 200,
+      body: { duplicate: false, applied: false, status: 'FAILED' },
+    });
+
+    await h.settle();
+    const view = (await (await fetch(`${h.baseUrl}/payments/${payment.order_id}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(view).toMatchObject({
+      status: 'FAILED',
+      reason: 'DECLINED',
+      detail: 'do not honour',
+      late_outcome: 'SUCCEEDED',
+    });
+    expect(view.late_outcome_at).toEqual(expect.any(String));
+    expect(await deliveries(h, payment.payment_id)).toEqual([
+      { delivery_id: declined.delivery_id, outcome: 'DECLINED', effect: 'APPLIED' },
+      { delivery_id: succeeded.delivery_id, outcome: 'SUCCEEDED', effect: 'LATE' },
+    ]);
+    const outcomes = await h.output.outcomes(payment.order_id);
+    expect(outcomes.map((o) => [o.topic, o.value.event_id])).toEqual([
+      ['payments.failed', eventIdFrom('payments.failed', payment.payment_id)],
+    ]);
+  });
+
+  test('a callback sent as application/json cannot be verified and is refused with 415', async () => {
+    const { payment } = await pendingPayment();
+    const response = await postCallback(h, callbackFor(payment, 'SUCCEEDED'), {
+      contentType: 'application/json',
+    });
+    expect(response).toMatchObject({ status: 415, body: { code: 'PAYMENTS.WEBHOOK_UNVERIFIABLE' } });
+    await expectUntouched(payment.order_id, payment.payment_id);
+  });
+
+  test('a signed callback that is not a gateway callback, or whose delivery ids disagree, is refused with 400', async () => {
+    const { payment } = await pendingPayment();
+    const notJson = await postCallback(h, 'not json', { deliveryId: 'dlv-x' });
+    expect(notJson).toMatchObject({ status: 400, body: { code: 'PAYMENTS.WEBHOOK_INVALID' } });
+    const missingField = await postCallback(h, JSON.stringify({ delivery_id: 'dlv-y' }), {
+      deliveryId: 'dlv-y',
+    });
+    expect(missingField.status).toBe(400);
+    expect(missingField.body.errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'body.payment_id' })]),
+    );
+    const swapped = await postCallback(h, callbackFor(payment, 'SUCCEEDED'), { deliveryId: 'another-id' });
+    expect(swapped).toMatchObject({ status: 400, body: { code: 'PAYMENTS.WEBHOOK_INVALID' } });
+    await expectUntouched(payment.order_id, payment.payment_id);
+  });
+
+  test('a callback that does not match its payment is refused with 422 and nothing is stored', async () => {
+    const { payment } = await pendingPayment();
+    const response = await postCallback(
+      h,
+      callbackFor(payment, 'SUCCEEDED', { amount_cents: payment.amount_cents + 1 }),
+    );
+    expect(response).toMatchObject({ status: 422, body: { code: 'PAYMENTS.WEBHOOK_MISMATCH' } });
+    await expectUntouched(payment.order_id, payment.payment_id);
+  });
+
+  test('a callback for an unknown payment is 404 and not stored', async () => {
+    const ghost = {
+      payment_id: paymentIdFor('ghost-order'),
+      order_id: 'ghost-order',
+      amount_cents: 100,
+      currency: 'EUR',
+    };
+    const response = await postCallback(h, callbackFor(ghost, 'SUCCEEDED'));
+    expect(response).toMatchObject({ status: 404, body: { code: 'PAYMENTS.NOT_FOUND' } });
+    expect(await deliveries(h, ghost.payment_id)).toEqual([]);
+  });
+});
