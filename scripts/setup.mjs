@@ -30,9 +30,59 @@ step('building', 'npx', ['turbo', 'run', 'build']);
 step('starting the local stack', 'node', ['infra/stack/dist/cli.js', 'up']);
 step('creating topics', 'node', ['infra/stack/dist/cli.js', 'topics']);
 step('registering schemas', 'node', ['packages/contracts/dist/cli.js', 'register']);
+
+step('starting the services (orders, inventory, payments)', 'node', [
+  'infra/stack/dist/cli.js',
+  'services',
+  'up',
+]);
+step('importing sample stock (samples/stock.csv)', 'node', [
+  'services/importer/dist/cli.js',
+  'stock',
+  'samples/stock.csv',
+  '--currency',
+  'EUR',
+]);
+// The sample orders include a few bad rows on purpose: the importer reports them and exits 2.
+console.log('\n▶ importing sample orders (samples/orders.csv)');
+const imported = spawnSync('node', ['services/importer/dist/cli.js', 'orders', 'samples/orders.csv'], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
+if (imported.status !== 0 && imported.status !== 2) process.exit(1);
+
+// Wait for every imported order to finish, then show how they ended.
+const csv = fs.readFileSync(path.join(root, 'samples', 'orders.csv'), 'utf8');
+const ids = [
+  ...new Set(
+    csv
+      .split(/\r?\n/)
+      .slice(1)
+      .filter(Boolean)
+      .map((line) => line.split(',')[0]),
+  ),
+];
+const ordersUrl = `http://127.0.0.1:${process.env.ORDERS_PORT ?? 3001}`;
+const outcomes = new Map();
+for (const id of ids) {
+  const response = await fetch(`${ordersUrl}/orders/${id}?wait=final&timeout_ms=20000`);
+  const order = response.status === 404 ? undefined : await response.json();
+  const key = !order
+    ? 'not imported (bad rows)'
+    : order.reason
+      ? `${order.status} (${order.reason})`
+      : order.status;
+  outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+}
+console.log('\norders in samples/orders.csv, by outcome:');
+for (const [outcome, count] of outcomes) console.log(`  ${outcome.padEnd(26)} ${count}`);
 console.log(`
-orderflow's stack is running:
+orderflow is running:
   Kafka            ${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}
   schema registry  ${process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:8081'}
-  logs             .stack/logs/   (npm run stack:status, npm run stack:down)
+  orders           ${ordersUrl}/orders?limit=5      (GET /orders/{id} shows one order's timeline)
+  inventory        http://127.0.0.1:3002/stock?below=5
+  payments         http://127.0.0.1:3003/payments/{order_id}
+  logs             .stack/logs/   (npm run services:status, npm run services:down, npm run stack:down)
 Next: npm test`);

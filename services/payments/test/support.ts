@@ -375,6 +375,8 @@ export async function postCallback(
     signature?: string | null;
     deliveryId?: string | null;
     contentType?: string;
+    /** Send these bytes instead of the signed ones (a proxy that re-serialised the JSON). */
+    sendInstead?: string;
   } = {},
 ): Promise<{ status: number; body: Record<string, unknown>; contentType: string | null }> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
@@ -394,7 +396,11 @@ export async function postCallback(
         : body.delivery_id
       : options.deliveryId;
   if (deliveryId !== undefined && deliveryId !== null) headers['x-delivery-id'] = deliveryId;
-  const response = await fetch(`${h.baseUrl}/webhooks/gateway`, { method: 'POST', headers, body: raw });
+  const response = await fetch(`${h.baseUrl}/webhooks/gateway`, {
+    method: 'POST',
+    headers,
+    body: options.sendInstead ?? raw,
+  });
   return {
     status: response.status,
     body: (await response.json()) as Record<string, unknown>,

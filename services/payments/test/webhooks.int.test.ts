@@ -151,12 +151,22 @@ describe('POST /webhooks/gateway', () => {
     ]);
   });
 
-  test('a callback sent as application/json cannot be verified and is refused with 415', async () => {
+  test('a callback sent as application/json is verified over the raw bytes the runtime keeps', async () => {
     const { payment } = await pendingPayment();
     const response = await postCallback(h, callbackFor(payment, 'SUCCEEDED'), {
       contentType: 'application/json',
     });
-    expect(response).toMatchObject({ status: 415, body: { code: 'PAYMENTS.WEBHOOK_UNVERIFIABLE' } });
+    expect(response).toMatchObject({ status: 200, body: { applied: true, status: 'SUCCEEDED' } });
+  });
+
+  test('a JSON callback whose bytes were re-serialised differently fails the signature', async () => {
+    const { payment } = await pendingPayment();
+    const body = callbackFor(payment, 'SUCCEEDED');
+    const response = await postCallback(h, body, {
+      contentType: 'application/json',
+      sendInstead: JSON.stringify(body, null, 2),
+    });
+    expect(response.status).toBe(401);
     await expectUntouched(payment.order_id, payment.payment_id);
   });
 

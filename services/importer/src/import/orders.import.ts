@@ -128,7 +128,7 @@ async function run(
       rejected(rows, orderId) {
         if (orderId !== undefined) counts.rejectedOrders += 1;
         counts.rejectedRows += rows.length;
-        rejectedQueue.push(...rows);
+        for (const row of rows) rejectedQueue.push(row);
       },
     },
     { columns: ORDER_FIELD_COLUMNS[layout], detectReappearing: layout !== 'customer-json' },
