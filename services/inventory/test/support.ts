@@ -35,34 +35,7 @@ export const serde = new EventSerde({ registryUrl: env.registryUrl });
 /** Every topic of the catalogue (and the DLQs) under a fresh prefix. */
 export async function createTopicSet(kafka: Kafka): Promise<string> {
   const prefix = `${uniqueName('inv')}.`;
-  const specs = allTopicSpecs();
-  try {
-    await createPrefixedTopics(kafka, prefix, specs);
-  } catch (error) {
-    // The topics were created, but the broker answered a metadata request before it knew them (KRaft
-    // propagates metadata asynchronously) and kafkajs only waits out LEADER_NOT_AVAILABLE. Wait here.
-    if ((error as { type?: unknown }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-  }
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await waitFor(
-      'every topic of the set with a leader on each partition',
-      async () => {
-        const { topics } = await admin.fetchTopicMetadata({
-          topics: specs.map((spec) => `${prefix}${spec.topic}`),
-        });
-        const byName = new Map(topics.map((topic) => [topic.name, topic.partitions]));
-        return specs.every((spec) => {
-          const partitions = byName.get(`${prefix}${spec.topic}`) ?? [];
-          return partitions.length === spec.numPartitions && partitions.every((p) => p.leader >= 0);
-        });
-      },
-      { timeoutMs: 20_000, intervalMs: 100 },
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  await createPrefixedTopics(kafka, prefix, allTopicSpecs());
   return prefix;
 }
 

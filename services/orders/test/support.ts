@@ -93,24 +93,8 @@ export class OrdersHarness {
     this.service = await this.startInstance(ordersService);
   }
 
-  /**
-   * kafkajs's wait for the new topics' leaders gives up when the broker briefly answers "unknown
-   * topic" for topics it has just created (KRaft metadata propagation): the topics exist, so wait for
-   * their leaders here instead.
-   */
   private async createTopics(): Promise<void> {
-    const specs = allTopicSpecs();
-    try {
-      await createPrefixedTopics(this.kafka, this.prefix, specs);
-    } catch (error) {
-      if ((error as { type?: unknown }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-    }
-    await waitFor('leaders for the new topics', async () => {
-      const { topics } = await this.admin.fetchTopicMetadata({
-        topics: specs.map((t) => this.topic(t.topic)),
-      });
-      return topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-    });
+    await createPrefixedTopics(this.kafka, this.prefix, allTopicSpecs());
   }
 
   /** Another instance on the same schema and topics (e.g. one that only serves HTTP). */

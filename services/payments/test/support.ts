@@ -138,27 +138,9 @@ export class OutputCollector {
   }
 }
 
-/**
- * The service's private topics. kafkajs' wait for leaders gives up when the broker's metadata has not
- * caught up with a topic it just created (UNKNOWN_TOPIC_OR_PARTITION), so that case waits here instead.
- */
+/** The service's private topics (the runtime helper waits until every one has its leaders). */
 async function createTopics(kafka: Kafka, prefix: string): Promise<void> {
-  const names = allTopicSpecs().map((s) => `${prefix}${s.topic}`);
-  try {
-    await createPrefixedTopics(kafka, prefix, allTopicSpecs());
-  } catch (error) {
-    if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-  }
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await waitFor('the topics to have leaders', async () => {
-      const { topics } = await admin.fetchTopicMetadata({ topics: names });
-      return topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  await createPrefixedTopics(kafka, prefix, allTopicSpecs());
 }
 
 export interface PaymentsHarness {

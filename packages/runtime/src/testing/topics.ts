@@ -19,7 +19,8 @@ export async function createPrefixedTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    // kafkajs' own leader wait can throw UNKNOWN_TOPIC_OR_PARTITION on a busy broker; wait below instead.
+    // kafkajs' own leader wait can throw UNKNOWN_TOPIC_OR_PARTITION on a busy broker (KRaft publishes
+    // metadata asynchronously), so wait below instead.
     await admin.createTopics({
       waitForLeaders: false,
       topics: specs.map((spec) => ({
@@ -29,15 +30,16 @@ export async function createPrefixedTopics(
         configEntries: spec.configEntries,
       })),
     });
-    // createTopics returns once leaders are elected, but a busy broker may still answer metadata
-    // requests with UNKNOWN_TOPIC_OR_PARTITION for a moment; wait until every topic is visible.
-    const names = specs.map((spec) => `${prefix}${spec.topic}`);
-    await waitFor('created topics visible in metadata', async () => {
-      const metadata = await admin.fetchTopicMetadata({ topics: names });
-      return (
-        metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)) ||
-        undefined
-      );
+    // The topics exist now; wait until the broker's metadata shows each with all its partitions led.
+    await waitFor('every created topic with a leader on each partition', async () => {
+      const { topics } = await admin.fetchTopicMetadata({
+        topics: specs.map((spec) => `${prefix}${spec.topic}`),
+      });
+      const byName = new Map(topics.map((topic) => [topic.name, topic.partitions]));
+      return specs.every((spec) => {
+        const partitions = byName.get(`${prefix}${spec.topic}`) ?? [];
+        return partitions.length === spec.numPartitions && partitions.every((p) => p.leader >= 0);
+      });
     });
   } finally {
     await admin.disconnect();
