@@ -12,3 +12,4 @@ export * from './testing/wait';
 export * from './service';
 export * from './redis';
 export * from './testing/topics';
+export * from './webhook-signature';

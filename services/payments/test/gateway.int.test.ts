@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { uniqueId } from '@orderflow/contracts/testing';
-import { waitFor } from '@orderflow/runtime';
+import { waitFor, verifyWebhook } from '@orderflow/runtime';
 import { gatewayOutcome } from '../src/domain/outcome';
-import { verifyWebhook } from '../src/domain/webhook-signature';
 import { SimulatedGateway } from '../src/gateway/simulated-gateway';
 import { logger } from './support';
 

@@ -16,11 +16,11 @@ import {
   uniqueName,
   waitFor,
   type RunningService,
+  signWebhook,
 } from '@orderflow/runtime';
 import { paymentsService } from '../src/app';
 import { loadPaymentsConfig, type PaymentsConfig } from '../src/config';
 import { gatewayOutcome, type GatewayOutcome } from '../src/domain/outcome';
-import { signWebhook } from '../src/domain/webhook-signature';
 
 export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orderflow';
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');

@@ -1,8 +1,7 @@
 import { eventIdFrom } from '@orderflow/contracts';
 import { buildOrdersPlaced, inventoryReservedFor } from '@orderflow/contracts/testing';
-import { waitFor } from '@orderflow/runtime';
+import { waitFor, signWebhook } from '@orderflow/runtime';
 import { paymentIdFor } from '../src/domain/payment-events';
-import { signWebhook } from '../src/domain/webhook-signature';
 import {
   callbackFor,
   deliveries,

@@ -1,5 +1,4 @@
-import type { Logger } from '@orderflow/runtime';
-import { DELIVERY_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '../domain/webhook-signature';
+import { type Logger, DELIVERY_ID_HEADER, SIGNATURE_HEADER, signWebhook } from '@orderflow/runtime';
 
 /**
  * The receiver cannot take `application/json` and still check the signature on the exact bytes (the

@@ -1,6 +1,5 @@
 import express, { type Request, type Router } from 'express';
-import { AppError, JSON_CONTENT_TYPES } from '@orderflow/runtime';
-import { DELIVERY_ID_HEADER, SIGNATURE_HEADER } from '../domain/webhook-signature';
+import { AppError, JSON_CONTENT_TYPES, DELIVERY_ID_HEADER, SIGNATURE_HEADER } from '@orderflow/runtime';
 import { receiveCallback, type CallbackDeps } from '../use-cases/receive-callback';
 
 /**

@@ -1,8 +1,14 @@
 import type { Pool } from 'pg';
-import { AppError, fieldErrors, withTransaction, type Logger } from '@orderflow/runtime';
+import {
+  AppError,
+  fieldErrors,
+  withTransaction,
+  type Logger,
+  verifyWebhook,
+  type SignatureFailure,
+} from '@orderflow/runtime';
 import { gatewayCallbackSchema, type GatewayCallback } from '../domain/gateway-contract';
 import { onGatewayCallback, type PaymentStatus } from '../domain/payment';
-import { verifyWebhook, type SignatureFailure } from '../domain/webhook-signature';
 import { decidePayments, type DecideDeps } from './decide-payments';
 
 export interface CallbackDeps extends DecideDeps {

@@ -1,0 +1,5 @@
+import { runService } from '@orderflow/runtime';
+import { notifierService } from './app';
+import { loadNotifierConfig } from './config';
+
+runService(notifierService, loadNotifierConfig);
