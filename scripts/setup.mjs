@@ -31,7 +31,7 @@ step('starting the local stack', 'node', ['infra/stack/dist/cli.js', 'up']);
 step('creating topics', 'node', ['infra/stack/dist/cli.js', 'topics']);
 step('registering schemas', 'node', ['packages/contracts/dist/cli.js', 'register']);
 
-step('starting the services (orders, inventory, payments)', 'node', [
+step('starting the services (orders, inventory, payments, refunds, notifier)', 'node', [
   'infra/stack/dist/cli.js',
   'services',
   'up',
@@ -84,5 +84,7 @@ orderflow is running:
   orders           ${ordersUrl}/orders?limit=5      (GET /orders/{id} shows one order's timeline)
   inventory        http://127.0.0.1:3002/stock?below=5
   payments         http://127.0.0.1:3003/payments/{order_id}
+  refunds          http://127.0.0.1:3004/orders/{order_id}/refunds   (npm run refunds -- request ...)
+  notifier         http://127.0.0.1:3005/notifications?limit=5
   logs             .stack/logs/   (npm run services:status, npm run services:down, npm run stack:down)
 Next: npm test`);

@@ -17,8 +17,15 @@ const runId = `e2e${Date.now().toString(36)}`;
 const prefix = `${runId}.`;
 const seed = 'e2e-seed';
 const successRate = 0.7;
-const services: ServiceName[] = ['orders', 'inventory', 'payments'];
-const ports: Record<string, number> = { orders: 3101, inventory: 3102, payments: 3103 };
+const services: ServiceName[] = ['orders', 'inventory', 'payments', 'refunds', 'notifier'];
+const ports: Record<string, number> = {
+  orders: 3101,
+  inventory: 3102,
+  payments: 3103,
+  refunds: 3104,
+  notifier: 3105,
+};
+const apiToken = 'e2e-api-token-0123456789';
 const root = repoRoot(__dirname);
 const paths = { ...stackPaths(root), state: path.join(os.tmpdir(), runId) };
 const importer = path.join(root, 'services', 'importer', 'dist', 'cli.js');
@@ -63,6 +70,7 @@ beforeAll(async () => {
       GATEWAY_PORT: '3113',
       GATEWAY_URL: 'http://127.0.0.1:3113',
       LOG_LEVEL: 'info',
+      API_TOKEN: apiToken,
     },
     envFor: (name) => ({ DB_SCHEMA: `${runId}_${name}`, CONSUMER_GROUP: `${name}.${runId}` }),
   });
@@ -83,6 +91,8 @@ afterAll(async () => {
     .catch(() => undefined);
   await admin.disconnect();
 });
+
+let paidOrders: PlannedOrder[] = [];
 
 describe('the order saga end to end', () => {
   test('every imported order ends exactly once as the data and the payment seed imply, stock is conserved', async () => {
@@ -154,6 +164,7 @@ describe('the order saga end to end', () => {
     expect(mismatches).toEqual([]);
     const paid = finals.filter((f) => f.view.status === 'PAID').map((f) => f.order);
     expect(paid.length).toBeGreaterThan(0);
+    paidOrders = paid;
     // Rejected orders never entered the system.
     for (const id of rejectedIds) {
       expect((await getJson(`http://127.0.0.1:${ports.orders}/orders/${id}`)).status).toBe(404);
@@ -226,5 +237,49 @@ describe('the order saga end to end', () => {
       }
     }
     expect(partitionOf.size).toBe(planned.length);
+  });
+
+  test('refunds of paid orders are decided and every outcome is notified once per channel', async () => {
+    const orders = paidOrders.slice(0, 5);
+    expect(orders.length).toBeGreaterThan(0);
+    const refunds = await Promise.all(
+      orders.map(async (order) => {
+        const response = await fetch(`http://127.0.0.1:${ports.refunds}/refunds`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${apiToken}`,
+            'idempotency-key': `e2e-${order.orderId}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ order_id: order.orderId, reason: 'e2e full refund' }),
+        });
+        expect(response.status).toBe(202);
+        return ((await response.json()) as { refund_id: string }).refund_id;
+      }),
+    );
+    for (const [i, refundId] of refunds.entries()) {
+      const refund = await waitFor(`refund ${refundId} decided`, async () => {
+        const { body } = await getJson<{ status: string; amount_cents: number | null }>(
+          `http://127.0.0.1:${ports.refunds}/refunds/${refundId}`,
+        );
+        return body.status === 'REFUNDED' || body.status === 'REJECTED' ? body : undefined;
+      });
+      const order = orders[i]!;
+      const total = order.lines.reduce((sum, l) => sum + l.qty * l.priceCents, 0);
+      expect([order.orderId, refund.status, refund.amount_cents]).toEqual([order.orderId, 'REFUNDED', total]);
+    }
+    // The notifier (log channel) sends one "confirmed" and one "refund processed" per order, nothing twice.
+    for (const order of orders) {
+      const kinds = await waitFor(`notifications of ${order.orderId}`, async () => {
+        const { body } = await getJson<{ items: { kind: string; channel: string; status: string }[] }>(
+          `http://127.0.0.1:${ports.notifier}/notifications?order_id=${order.orderId}`,
+        );
+        const sent = body.items.filter((n) => n.status === 'SENT');
+        return sent.length >= 2
+          ? body.items.map((n) => `${n.kind}/${n.channel}/${n.status}`).sort()
+          : undefined;
+      });
+      expect(kinds).toEqual(['order.confirmed/log/SENT', 'refund.processed/log/SENT']);
+    }
   });
 });
