@@ -13,3 +13,4 @@ export * from './service';
 export * from './redis';
 export * from './testing/topics';
 export * from './webhook-signature';
+export * from './workers/polling-loop';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Gauge } from 'prom-client';
 import { EventSerde } from '@orderflow/contracts';
-import type { ReadinessCheck, ServiceContext, ServiceDefinition } from '@orderflow/runtime';
+import type { ReadinessCheck, ServiceContext, ServiceDefinition, PollingLoop } from '@orderflow/runtime';
 import type { DeliveryChannel } from './channels/delivery-channel';
 import { emailChannel } from './channels/email.channel';
 import { logChannel } from './channels/log.channel';
@@ -14,7 +14,6 @@ import { refundsProcessedHandler } from './handlers/refunds-processed.handler';
 import { refundsRejectedHandler } from './handlers/refunds-rejected.handler';
 import { notificationsRoutes } from './http/notifications.routes';
 import { deliveryMetrics, deliveryWorker } from './workers/delivery.worker';
-import type { PollingLoop } from './workers/polling-loop';
 
 type Context = ServiceContext<NotifierConfig>;
 

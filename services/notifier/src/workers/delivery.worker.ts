@@ -1,10 +1,9 @@
-import { errorMessage, type Logger, type Pool } from '@orderflow/runtime';
+import { errorMessage, type Logger, type Pool, PollingLoop } from '@orderflow/runtime';
 import { Counter, type Registry } from 'prom-client';
 import type { DeliveryChannel } from '../channels/delivery-channel';
 import type { AttemptOutcome, Notification, NotificationRepository } from '../db/notification.repository';
 import { nextStep, type AttemptResult, type RetryPolicy } from '../domain/delivery-policy';
 import type { ChannelName } from '../domain/notification';
-import { PollingLoop } from './polling-loop';
 
 export interface DeliveryMetrics {
   sent: Counter<'channel'>;

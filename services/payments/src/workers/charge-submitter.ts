@@ -1,10 +1,9 @@
 import type { Pool } from 'pg';
-import { withTransaction, type Logger } from '@orderflow/runtime';
+import { withTransaction, type Logger, PollingLoop } from '@orderflow/runtime';
 import { requestCharge } from '../clients/gateway.client';
 import type { Payment } from '../db/payment.repository';
 import { classifySubmitFailure, onChargeRefused, submitRetryDelayMs } from '../domain/payment';
 import { decidePayments, type DecideDeps } from '../use-cases/decide-payments';
-import { PollingLoop } from './polling-loop';
 
 export interface ChargeSubmitterOptions extends DecideDeps {
   pool: Pool;

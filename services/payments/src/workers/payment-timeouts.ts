@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
-import { withTransaction, type Logger } from '@orderflow/runtime';
+import { withTransaction, type Logger, PollingLoop } from '@orderflow/runtime';
 import { onTimeout, type Decision } from '../domain/payment';
 import { decidePayments, type DecideDeps, type PaymentDecision } from '../use-cases/decide-payments';
-import { PollingLoop } from './polling-loop';
 
 export interface PaymentTimeoutsOptions extends DecideDeps {
   pool: Pool;

@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
-import { withTransaction, writeOutbox, type Logger } from '@orderflow/runtime';
+import { withTransaction, writeOutbox, type Logger, PollingLoop } from '@orderflow/runtime';
 import { graceExpired } from '../domain/refund-decision';
 import { decideRefunds, type DecideDeps } from '../use-cases/decide-refunds';
-import { PollingLoop } from './polling-loop';
 
 export interface GraceExpiryOptions extends DecideDeps {
   pool: Pool;

@@ -1,13 +1,15 @@
-import type { Logger } from '@orderflow/runtime';
+import type { Logger } from 'pino';
 
 /**
- * Runs `round` over and over: again at once while it reports more work, after `intervalMs` when idle,
- * and with a growing pause (up to 10 s) while it fails, so a database outage neither spins nor stops it.
+ * Calls `round` until stopped: straight again while it says there is more, after `intervalMs` when idle,
+ * and with a pause that doubles (to 10 s at most) while rounds keep failing, so a database outage neither
+ * spins nor ends the loop. `wake()` cuts an idle pause short.
  */
 export class PollingLoop {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private interrupt: (() => void) | undefined;
+  private woken = false;
 
   constructor(
     private readonly name: string,
@@ -15,21 +17,33 @@ export class PollingLoop {
     private readonly options: { intervalMs: number; logger: Logger },
   ) {}
 
+  get isRunning(): boolean {
+    return this.running;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
   }
 
+  /** Lets the round in progress finish (its deliveries are bounded by their timeouts), then returns. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.interrupt?.();
     await this.loop;
+  }
+
+  /** New work is due: skip the next idle pause, or end the current one. */
+  wake(): void {
+    this.woken = true;
+    this.interrupt?.();
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      this.woken = false;
       let more = false;
       try {
         more = await this.round();
@@ -42,9 +56,10 @@ export class PollingLoop {
         );
       }
       if (more) continue;
-      await this.pause(
-        failures === 0 ? this.options.intervalMs : Math.min(10_000, this.options.intervalMs * 2 ** failures),
-      );
+      if (failures === 0 && this.woken) continue;
+      const pause =
+        failures === 0 ? this.options.intervalMs : Math.min(10_000, this.options.intervalMs * 2 ** failures);
+      await this.pause(pause);
     }
   }
 
@@ -53,11 +68,11 @@ export class PollingLoop {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.wake = undefined;
+        this.interrupt = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake = done;
+      this.interrupt = done;
     });
   }
 }
