@@ -31,7 +31,7 @@ step('starting the local stack', 'node', ['infra/stack/dist/cli.js', 'up']);
 step('creating topics', 'node', ['infra/stack/dist/cli.js', 'topics']);
 step('registering schemas', 'node', ['packages/contracts/dist/cli.js', 'register']);
 
-step('starting the services (orders, inventory, payments, refunds, notifier)', 'node', [
+step('starting the services (orders, inventory, payments, refunds, notifier, analytics)', 'node', [
   'infra/stack/dist/cli.js',
   'services',
   'up',
@@ -86,5 +86,6 @@ orderflow is running:
   payments         http://127.0.0.1:3003/payments/{order_id}
   refunds          http://127.0.0.1:3004/orders/{order_id}/refunds   (npm run refunds -- request ...)
   notifier         http://127.0.0.1:3005/notifications?limit=5
+  analytics        http://127.0.0.1:3006/kpis?from=2026-11-01&to=2026-11-30&currency=EUR
   logs             .stack/logs/   (npm run services:status, npm run services:down, npm run stack:down)
 Next: npm test`);

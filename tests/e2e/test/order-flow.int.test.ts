@@ -17,13 +17,14 @@ const runId = `e2e${Date.now().toString(36)}`;
 const prefix = `${runId}.`;
 const seed = 'e2e-seed';
 const successRate = 0.7;
-const services: ServiceName[] = ['orders', 'inventory', 'payments', 'refunds', 'notifier'];
+const services: ServiceName[] = ['orders', 'inventory', 'payments', 'refunds', 'notifier', 'analytics'];
 const ports: Record<string, number> = {
   orders: 3101,
   inventory: 3102,
   payments: 3103,
   refunds: 3104,
   notifier: 3105,
+  analytics: 3106,
 };
 const apiToken = 'e2e-api-token-0123456789';
 const root = repoRoot(__dirname);
@@ -71,6 +72,7 @@ beforeAll(async () => {
       GATEWAY_URL: 'http://127.0.0.1:3113',
       LOG_LEVEL: 'info',
       API_TOKEN: apiToken,
+      ANALYTICS_KEY_PREFIX: runId,
     },
     envFor: (name) => ({ DB_SCHEMA: `${runId}_${name}`, CONSUMER_GROUP: `${name}.${runId}` }),
   });
@@ -93,6 +95,11 @@ afterAll(async () => {
 });
 
 let paidOrders: PlannedOrder[] = [];
+const refundedCents = new Map<string, number>();
+
+function orderTotal(order: PlannedOrder): number {
+  return order.lines.reduce((sum, l) => sum + l.qty * l.priceCents, 0);
+}
 
 describe('the order saga end to end', () => {
   test('every imported order ends exactly once as the data and the payment seed imply, stock is conserved', async () => {
@@ -265,8 +272,9 @@ describe('the order saga end to end', () => {
         return body.status === 'REFUNDED' || body.status === 'REJECTED' ? body : undefined;
       });
       const order = orders[i]!;
-      const total = order.lines.reduce((sum, l) => sum + l.qty * l.priceCents, 0);
+      const total = orderTotal(order);
       expect([order.orderId, refund.status, refund.amount_cents]).toEqual([order.orderId, 'REFUNDED', total]);
+      refundedCents.set(order.currency, (refundedCents.get(order.currency) ?? 0) + total);
     }
     // The notifier (log channel) sends one "confirmed" and one "refund processed" per order, nothing twice.
     for (const order of orders) {
@@ -280,6 +288,33 @@ describe('the order saga end to end', () => {
           : undefined;
       });
       expect(kinds).toEqual(['order.confirmed/log/SENT', 'refund.processed/log/SENT']);
+    }
+  });
+
+  test('analytics KPIs add up, per currency and to the cent, to what the orders and refunds say', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    for (const currency of ['EUR', 'USD', 'GBP']) {
+      const paid = paidOrders.filter((o) => o.currency === currency);
+      const expected = {
+        revenue_cents: paid.reduce((sum, o) => sum + orderTotal(o), 0),
+        order_count: paid.length,
+        refund_amount_cents: refundedCents.get(currency) ?? 0,
+      };
+      const totals = await waitFor(`KPIs for ${currency}`, async () => {
+        const { status, body } = await getJson<
+          { revenue_cents: number; order_count: number; refund_amount_cents: number }[]
+        >(`http://127.0.0.1:${ports.analytics}/kpis?from=2026-11-01&to=${today}&currency=${currency}`);
+        if (status !== 200) return undefined;
+        const sum = (field: 'revenue_cents' | 'order_count' | 'refund_amount_cents') =>
+          body.reduce((total, day) => total + day[field], 0);
+        const got = {
+          revenue_cents: sum('revenue_cents'),
+          order_count: sum('order_count'),
+          refund_amount_cents: sum('refund_amount_cents'),
+        };
+        return JSON.stringify(got) === JSON.stringify(expected) ? got : undefined;
+      });
+      expect(totals).toEqual(expected);
     }
   });
 });

@@ -21,7 +21,11 @@ export async function waitFor<T>(
       last = error;
     }
     if (Date.now() > deadline) {
-      const detail = last instanceof Error ? last.message : JSON.stringify(last);
+      // Not `instanceof Error`: errors from another realm (jest's sandbox vs Node's fetch) fail that test.
+      const detail =
+        typeof last === 'object' && last !== null && 'message' in last
+          ? String((last as { message: unknown }).message)
+          : JSON.stringify(last);
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${detail})`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
