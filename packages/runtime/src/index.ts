@@ -14,3 +14,5 @@ export * from './redis';
 export * from './testing/topics';
 export * from './webhook-signature';
 export * from './workers/polling-loop';
+export * from './testing/topic-collector';
+export * from './testing/log-lines';

@@ -1,13 +1,4 @@
-import { Writable } from 'node:stream';
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopicSpecs, EventSerde, type TopicName, type TopicValue } from '@orderflow/contracts';
 import {
@@ -20,6 +11,8 @@ import {
   waitFor,
   type Redis,
   type RunningService,
+  TopicCollector,
+  collectLogLines,
 } from '@orderflow/runtime';
 import { analyticsService, analyticsStore, type AnalyticsServiceOptions } from '../src/app';
 import { loadAnalyticsConfig, type AnalyticsConfig } from '../src/config';
@@ -119,7 +112,11 @@ export class AnalyticsHarness {
   }
 
   async startService(options: AnalyticsServiceOptions = {}): Promise<RunningService<AnalyticsConfig>> {
-    const logger = createLogger({ service: 'analytics', level: 'warn', destination: this.logSink() });
+    const logger = createLogger({
+      service: 'analytics',
+      level: 'warn',
+      destination: collectLogLines(this.logs),
+    });
     this.service = await startService(
       analyticsService({ schema: this.schema, ...this.options, ...options }),
       this.config,
@@ -336,48 +333,6 @@ export class AnalyticsHarness {
 
   private async deleteKeys(): Promise<void> {
     await this.wipeRedis().catch(() => undefined);
-  }
-
-  private logSink(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line.trim()) this.logs.push(JSON.parse(line) as LogLine);
-        }
-        done();
-      },
-    });
-  }
-}
-
-/** Reads topics from the beginning and keeps every message. */
-export class TopicCollector {
-  readonly groupId = uniqueName('collector');
-  private consumer: Consumer | undefined;
-  private readonly seen = new Map<string, KafkaMessage[]>();
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly topics: string[],
-  ) {}
-
-  async start(): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 200 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await this.consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        this.seen.set(topic, [...(this.seen.get(topic) ?? []), message]);
-      },
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
-
-  messages(topic: string): KafkaMessage[] {
-    return this.seen.get(topic) ?? [];
   }
 }
 

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import {
   Kafka,
   logLevel,
@@ -18,6 +17,7 @@ import {
   uniqueName,
   waitFor,
   type RunningService,
+  collectLogLines,
 } from '@orderflow/runtime';
 import { notifierService } from '../src/app';
 import { loadNotifierConfig, type NotifierConfig } from '../src/config';
@@ -116,7 +116,11 @@ export class NotifierHarness {
       NOTIFY_POLL_MS: '50',
       ...this.env(),
     });
-    const logger = createLogger({ service: 'notifier', level: 'info', destination: this.logSink() });
+    const logger = createLogger({
+      service: 'notifier',
+      level: 'info',
+      destination: collectLogLines(this.logs),
+    });
     this.service = await startService(
       { ...notifierService, schema: this.schema, consumer: { sessionTimeoutMs: 6000 } },
       config,
@@ -265,16 +269,5 @@ export class NotifierHarness {
 
   deadLettersFor(key: string): KafkaMessage[] {
     return this.deadLetters.filter((m) => m.key?.toString() === key);
-  }
-
-  private logSink(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line.trim()) this.logs.push(JSON.parse(line) as LogLine);
-        }
-        done();
-      },
-    });
   }
 }

@@ -1,13 +1,4 @@
-import { Writable } from 'node:stream';
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import {
   allTopicSpecs,
@@ -25,6 +16,8 @@ import {
   waitFor,
   type RunningService,
   type ServiceDefinition,
+  TopicCollector,
+  collectLogLines,
 } from '@orderflow/runtime';
 import { ordersService } from '../src/app';
 import { loadOrdersConfig, type OrdersConfig } from '../src/config';
@@ -108,7 +101,11 @@ export class OrdersHarness {
       CONSUMER_GROUP: this.groupId,
       ...this.env,
     });
-    const logger = createLogger({ service: 'orders', level: 'warn', destination: this.logSink() });
+    const logger = createLogger({
+      service: 'orders',
+      level: 'warn',
+      destination: collectLogLines(this.logs),
+    });
     const running = await startService(
       { ...definition, schema: this.schema, consumer: { sessionTimeoutMs: 6000 } },
       config,
@@ -217,61 +214,5 @@ export class OrdersHarness {
 
   deadLetters(key: string): KafkaMessage[] {
     return this.output.messages(this.topic('dlq.orders')).filter((m) => m.key?.toString() === key);
-  }
-
-  private logSink(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line.trim()) this.logs.push(JSON.parse(line) as LogLine);
-        }
-        done();
-      },
-    });
-  }
-}
-
-/** Reads topics from the beginning and keeps every message, to be looked at by tests. */
-export class TopicCollector {
-  readonly groupId = uniqueName('collector');
-  private consumer: Consumer | undefined;
-  private readonly seen = new Map<string, KafkaMessage[]>();
-  /** Next offset to read, per `topic:partition`. */
-  private readonly next = new Map<string, number>();
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly topics: string[],
-  ) {}
-
-  async start(): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 200 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await this.consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        this.seen.set(topic, [...(this.seen.get(topic) ?? []), message]);
-        this.next.set(`${topic}:${partition}`, Number(message.offset) + 1);
-      },
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
-
-  messages(topic: string): KafkaMessage[] {
-    return this.seen.get(topic) ?? [];
-  }
-
-  async caughtUp(admin: Admin): Promise<void> {
-    await waitFor('the collector to read to the end of its topics', async () => {
-      for (const topic of this.topics) {
-        for (const end of await admin.fetchTopicOffsets(topic)) {
-          if ((this.next.get(`${topic}:${end.partition}`) ?? 0) < Number(end.high)) return false;
-        }
-      }
-      return true;
-    });
   }
 }

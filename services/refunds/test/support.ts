@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import {
-  Kafka,
-  logLevel,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type KafkaMessage, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import {
   allTopicSpecs,
@@ -29,6 +20,8 @@ import {
   uniqueName,
   waitFor,
   type RunningService,
+  TopicCollector,
+  collectLogLines,
 } from '@orderflow/runtime';
 import { refundsService } from '../src/app';
 import { loadRefundsConfig, type RefundsConfig } from '../src/config';
@@ -117,7 +110,11 @@ export class RefundsHarness {
       API_TOKEN: this.token,
       ...this.env,
     });
-    const logger = createLogger({ service: 'refunds', level: 'info', destination: this.logSink() });
+    const logger = createLogger({
+      service: 'refunds',
+      level: 'info',
+      destination: collectLogLines(this.logs),
+    });
     this.service = await startService(
       { ...refundsService({ schema: this.schema }), consumer: { sessionTimeoutMs: 6000 } },
       config,
@@ -284,63 +281,5 @@ export class RefundsHarness {
 
   private messagesFor(topic: string, key: string): KafkaMessage[] {
     return this.output.messages(this.topic(topic)).filter((m) => m.key?.toString() === key);
-  }
-
-  private logSink(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        for (const line of chunk.toString('utf8').split('\n')) {
-          if (line.trim()) this.logs.push(JSON.parse(line) as LogLine);
-        }
-        done();
-      },
-    });
-  }
-}
-
-/** Reads topics from the beginning and keeps every message, to be looked at by tests. */
-export class TopicCollector {
-  readonly groupId = uniqueName('refunds-collector');
-  private consumer: Consumer | undefined;
-  private readonly seen = new Map<string, KafkaMessage[]>();
-  /** Next offset to read, per `topic:partition`. */
-  private readonly next = new Map<string, number>();
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly topics: string[],
-  ) {}
-
-  async start(): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100 });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await this.consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        const seen = this.seen.get(topic) ?? [];
-        seen.push(message);
-        this.seen.set(topic, seen);
-        this.next.set(`${topic}:${partition}`, Number(message.offset) + 1);
-      },
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
-
-  messages(topic: string): KafkaMessage[] {
-    return this.seen.get(topic) ?? [];
-  }
-
-  async caughtUp(admin: Admin): Promise<void> {
-    await waitFor('the collector to read to the end of its topics', async () => {
-      for (const topic of this.topics) {
-        for (const end of await admin.fetchTopicOffsets(topic)) {
-          if ((this.next.get(`${topic}:${end.partition}`) ?? 0) < Number(end.high)) return false;
-        }
-      }
-      return true;
-    });
   }
 }
