@@ -38,4 +38,38 @@ describe('loadConfig', () => {
   test('a required service variable that is missing is named', () => {
     expect(() => loadConfig({ API_TOKEN: z.string().min(16) }, {})).toThrow(/API_TOKEN/);
   });
+
+  test('Kafka TLS and SASL variables are checked together', () => {
+    const issues = (env: NodeJS.ProcessEnv): string[] => {
+      try {
+        loadConfig(baseEnv, env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((i) => `${i.variable}: ${i.problem}`);
+      }
+    };
+    expect(issues({ KAFKA_SASL_MECHANISM: 'scram-sha-512' })).toEqual([
+      'KAFKA_SASL_USERNAME: required when KAFKA_SASL_MECHANISM is set',
+      'KAFKA_SASL_PASSWORD: required when KAFKA_SASL_MECHANISM is set',
+    ]);
+    expect(issues({ KAFKA_SSL_CA_FILE: '/ca.pem' })).toEqual([
+      'KAFKA_SSL_CA_FILE: set, but KAFKA_SSL is false: set KAFKA_SSL=true to use it',
+    ]);
+    expect(issues({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: '/client.pem' })).toEqual([
+      'KAFKA_SSL_KEY_FILE: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together: set both or neither',
+    ]);
+    const ok = loadConfig(baseEnv, {
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: '/ca.pem',
+      KAFKA_SSL_REJECT_UNAUTHORIZED: 'no',
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_SASL_USERNAME: 'u',
+      KAFKA_SASL_PASSWORD: 'p',
+    });
+    expect([ok.KAFKA_SSL, ok.KAFKA_SSL_CA_FILE, ok.KAFKA_SSL_REJECT_UNAUTHORIZED]).toEqual([
+      true,
+      '/ca.pem',
+      false,
+    ]);
+  });
 });

@@ -32,6 +32,13 @@ export const baseEnv = {
   KAFKA_BROKERS: csv.default(['127.0.0.1:9092']),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
   KAFKA_SSL: envBoolean.default(false),
+  /** PEM file of the CA(s) that signed the brokers' certificates; unset: Node's built-in public CAs. */
+  KAFKA_SSL_CA_FILE: z.string().optional(),
+  /** PEM client certificate and unencrypted key, for brokers that require mutual TLS. Set both or neither. */
+  KAFKA_SSL_CERT_FILE: z.string().optional(),
+  KAFKA_SSL_KEY_FILE: z.string().optional(),
+  /** `false` accepts any broker certificate: only for a throwaway cluster, never in production. */
+  KAFKA_SSL_REJECT_UNAUTHORIZED: envBoolean.default(true),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().optional(),
   KAFKA_SASL_PASSWORD: z.string().optional(),
@@ -67,6 +74,57 @@ export const baseEnv = {
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 };
 
+/** TLS and SASL towards Kafka: what `createKafka` needs besides the brokers. */
+export const kafkaSecurityEnv = {
+  KAFKA_SSL: baseEnv.KAFKA_SSL,
+  KAFKA_SSL_CA_FILE: baseEnv.KAFKA_SSL_CA_FILE,
+  KAFKA_SSL_CERT_FILE: baseEnv.KAFKA_SSL_CERT_FILE,
+  KAFKA_SSL_KEY_FILE: baseEnv.KAFKA_SSL_KEY_FILE,
+  KAFKA_SSL_REJECT_UNAUTHORIZED: baseEnv.KAFKA_SSL_REJECT_UNAUTHORIZED,
+  KAFKA_SASL_MECHANISM: baseEnv.KAFKA_SASL_MECHANISM,
+  KAFKA_SASL_USERNAME: baseEnv.KAFKA_SASL_USERNAME,
+  KAFKA_SASL_PASSWORD: baseEnv.KAFKA_SASL_PASSWORD,
+};
+
+export type KafkaSecurityConfig = z.infer<z.ZodObject<typeof kafkaSecurityEnv>>;
+
+/** What a Kafka client outside a service needs (the importer, the ops CLIs): brokers, security, registry, prefix. */
+export const kafkaClientEnv = {
+  KAFKA_BROKERS: baseEnv.KAFKA_BROKERS,
+  KAFKA_CLIENT_ID: baseEnv.KAFKA_CLIENT_ID,
+  ...kafkaSecurityEnv,
+  SCHEMA_REGISTRY_URL: baseEnv.SCHEMA_REGISTRY_URL,
+  TOPIC_PREFIX: baseEnv.TOPIC_PREFIX,
+};
+
+type Issue = ConfigError['issues'][number];
+
+/**
+ * Rules that span variables, for any schema that has them: SASL needs a user and a password, and the TLS
+ * files mean nothing without KAFKA_SSL (a CA file silently ignored would send SASL credentials in clear).
+ */
+function kafkaSecurityIssues(config: Record<string, unknown>): Issue[] {
+  const issues: Issue[] = [];
+  if (config.KAFKA_SASL_MECHANISM !== undefined) {
+    for (const variable of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD']) {
+      if (config[variable] === undefined)
+        issues.push({ variable, problem: 'required when KAFKA_SASL_MECHANISM is set' });
+    }
+  }
+  for (const variable of ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE']) {
+    if (config[variable] !== undefined && config.KAFKA_SSL === false)
+      issues.push({ variable, problem: 'set, but KAFKA_SSL is false: set KAFKA_SSL=true to use it' });
+  }
+  const [cert, key] = [config.KAFKA_SSL_CERT_FILE, config.KAFKA_SSL_KEY_FILE];
+  if ((cert === undefined) !== (key === undefined)) {
+    issues.push({
+      variable: cert === undefined ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE',
+      problem: 'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together: set both or neither',
+    });
+  }
+  return issues;
+}
+
 /**
  * Parses the environment once. Empty strings count as unset so `FOO=` in an env file means "default".
  */
@@ -88,6 +146,8 @@ export function loadConfig<S extends z.ZodRawShape>(
       })),
     );
   }
+  const crossIssues = kafkaSecurityIssues(result.data as Record<string, unknown>);
+  if (crossIssues.length > 0) throw new ConfigError(crossIssues);
   return result.data;
 }
 

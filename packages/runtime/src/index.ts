@@ -5,6 +5,7 @@ export * from './logger';
 export * from './metrics';
 export * from './db/pool';
 export * from './db/migrate';
+export * from './db/channel-listener';
 export * from './kafka/client';
 export * from './kafka/outbox';
 export * from './kafka/consumer-runner';

@@ -11,6 +11,7 @@ export interface RuntimeMetrics {
   eventsFailed: Counter<'topic' | 'reason'>;
   eventsDeadLettered: Counter<'topic'>;
   batchRetries: Counter<'topic'>;
+  consumerRecreations: Counter;
   batchDuration: Histogram<'topic'>;
   consumerLag: Gauge<'topic' | 'partition'>;
   outboxPending: Gauge;
@@ -54,6 +55,11 @@ export function createMetrics(service: string, options: { defaultMetrics?: boole
       name: 'orderflow_batch_retries_total',
       help: 'Batches retried after a transient failure',
       labelNames: ['topic'],
+      registers,
+    }),
+    consumerRecreations: new Counter({
+      name: 'orderflow_consumer_recreations_total',
+      help: 'Kafka consumers replaced by the watchdog after a crash kafkajs did not recover from, or a stall',
       registers,
     }),
     batchDuration: new Histogram({

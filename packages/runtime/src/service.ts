@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Express, Router } from 'express';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import { migrate } from './db/migrate';
 import { createKafka } from './kafka/client';
 import { ConsumerRunner, type TopicHandler } from './kafka/consumer-runner';
 import { OutboxRelay } from './kafka/outbox';
-import { createHttpApp, startHttpServer, type ReadinessCheck } from './http';
+import { createHttpApp, startHttpServer, type OpenApiDocument, type ReadinessCheck } from './http';
 
 export interface ServiceConfig extends BaseConfig {
   PORT: number;
@@ -35,6 +35,8 @@ export interface ServiceDefinition<C extends ServiceConfig = ServiceConfig> {
   migrationsDir?: string;
   handlers?: (ctx: ServiceContext<C>) => TopicHandler<any>[] | Promise<TopicHandler<any>[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
   routes?: (router: Router, ctx: ServiceContext<C>) => void;
+  /** The service's OpenAPI document, served at `GET /openapi.json`; it must list every route. */
+  openapi?: OpenApiDocument;
   readiness?: (ctx: ServiceContext<C>) => ReadinessCheck[];
   /** Runs after migrations, before consuming (register schemas, warm caches). */
   beforeStart?: (ctx: ServiceContext<C>) => Promise<void>;
@@ -132,14 +134,7 @@ export async function startService<C extends ServiceConfig>(
       : []),
     ...(definition.readiness?.(ctx) ?? []),
   ];
-  const app = createHttpApp({
-    service: definition.name,
-    logger,
-    metrics,
-    bodyLimit: config.HTTP_BODY_LIMIT,
-    readiness,
-    routes: definition.routes ? (router) => definition.routes!(router, ctx) : undefined,
-  });
+  const app = serviceHttpApp(definition, ctx, readiness);
   const server = await startHttpServer(app, { host: config.HOST, port: config.PORT, logger });
   logger.info({ port: server.port, schema }, 'service started');
 
@@ -158,6 +153,26 @@ export async function startService<C extends ServiceConfig>(
     return stopping;
   };
   return { ctx, port: server.port, stop };
+}
+
+/**
+ * The HTTP side of a service: the shared stack with the service's routes and OpenAPI document. Tests build
+ * it on its own (no Kafka needed) to check the document against the routes.
+ */
+export function serviceHttpApp<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+  ctx: ServiceContext<C>,
+  readiness: ReadinessCheck[] = [],
+): Express {
+  return createHttpApp({
+    service: definition.name,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    bodyLimit: ctx.config.HTTP_BODY_LIMIT,
+    readiness,
+    routes: definition.routes ? (router) => definition.routes!(router, ctx) : undefined,
+    openapi: definition.openapi,
+  });
 }
 
 /**

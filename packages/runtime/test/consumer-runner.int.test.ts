@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { ConsumerRunner, OutboxRelay, createMetrics, uniqueName, waitFor, type RuntimeMetrics } from '../src';
+import {
+  ConsumerRunner,
+  OutboxRelay,
+  createMetrics,
+  uniqueName,
+  waitFor,
+  writeOutbox,
+  type RuntimeMetrics,
+} from '../src';
 import {
   appliedRows,
   createTestSchema,
@@ -113,6 +121,17 @@ async function committedOffsets(groupId: string): Promise<number> {
   }
 }
 
+async function messageCount(name: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(name);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 describe('consumer runner', () => {
   test('a redelivered event is applied once, inside a batch and across restarts', async () => {
     const list = events(30);
@@ -150,6 +169,66 @@ describe('consumer runner', () => {
       const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`);
       return rows[0].n === 0 || undefined;
     });
+  });
+
+  test('a batch is tried whole first; a poison message in it falls back to one savepoint per message', async () => {
+    // One key, so one partition and (produced before the runner starts) one batch.
+    const list = events(6, 'opt', 1);
+    const poisonEvent: TestEvent = { event_id: 'opt-bad', key: 'order-0', n: 99, fail: 'permanent' };
+    await produce([...list.slice(0, 3), poisonEvent, ...list.slice(3)]);
+    const attempts = new Map<string, number>();
+    startRunner({ handlers: [testHandler({ topic, schema, outTopic, attempts })] });
+    await waitFor(
+      'offsets past the batch',
+      async () => (await committedOffsets(`group-${topic}`)) === 7 || undefined,
+    );
+    // The optimistic pass ran the events before the poison one and was rolled back; the isolating pass
+    // applied the good events once and dead-lettered the poison one.
+    expect(list.slice(0, 3).map((e) => attempts.get(e.event_id))).toEqual([2, 2, 2]);
+    expect(attempts.get('opt-bad')).toBe(2);
+    const applied = await appliedRows(pool, schema);
+    expect(applied.map((r) => r.event_id)).toEqual(list.map((e) => e.event_id));
+    const dead = await readMessages(kafka, dlqTopic, 1);
+    expect(dead.map((m) => JSON.parse(m.value!.toString()).event_id)).toEqual(['opt-bad']);
+    await waitFor('outbox emptied', async () => {
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`);
+      return rows[0].n === 0 || undefined;
+    });
+    expect(await messageCount(outTopic)).toBe(6);
+    expect(await messageCount(dlqTopic)).toBe(1);
+  });
+
+  test('partitions are applied concurrently, each in order, and every event once', async () => {
+    const list = events(90, 'cc', 9);
+    await produce(list);
+    const base = testHandler({ topic, schema, outTopic, perEventDelayMs: 15 });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const handler: typeof base = {
+      ...base,
+      handle: async (ctx, event) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          await base.handle(ctx, event);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    startRunner({ handlers: [handler], partitionsConsumedConcurrently: 3 });
+    const out = await readMessages(kafka, outTopic, 90);
+    expect(maxInFlight).toBeGreaterThan(1);
+    const applied = await appliedRows(pool, schema);
+    expect(applied).toHaveLength(90);
+    for (let k = 0; k < 9; k++) {
+      const key = `order-${k}`;
+      const expected = list.filter((e) => e.key === key).map((e) => e.n);
+      const inputKey = new Map(list.map((e) => [e.event_id, e.key]));
+      expect(applied.filter((r) => inputKey.get(r.event_id) === key).map((r) => r.n)).toEqual(expected);
+      expect(
+        out.filter((m) => m.key?.toString() === key).map((m) => JSON.parse(m.value!.toString()).n),
+      ).toEqual(expected);
+    }
   });
 
   test('a poison message lands in the DLQ with its origin and error, and later messages are processed', async () => {
@@ -276,6 +355,54 @@ describe('consumer runner', () => {
 });
 
 describe('outbox relay', () => {
+  test('pipelined batches publish every row exactly once, in order per key, and empty the outbox', async () => {
+    const relay = new OutboxRelay({
+      pool,
+      kafka,
+      schema,
+      logger: silentLogger,
+      pollIntervalMs: 60_000,
+      batchSize: 20,
+    });
+    running.push(relay);
+    await relay.start();
+    const keys = ['a', 'b', 'c'];
+    const perKey = 90;
+    for (let seq = 0; seq < perKey; seq += 15) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await writeOutbox(
+          client,
+          schema,
+          Array.from({ length: 15 }, (_, i) => i + seq).flatMap((s) =>
+            keys.map((key) => ({
+              topic: outTopic,
+              key,
+              value: Buffer.from(JSON.stringify({ key, seq: s })),
+            })),
+          ),
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    }
+    // Only the NOTIFY written with the rows wakes the relay: the poll is far longer than the wait below.
+    const messages = await readMessages(kafka, outTopic, keys.length * perKey, 20_000);
+    for (const key of keys) {
+      const seqs = messages
+        .filter((m) => m.key?.toString() === key)
+        .map((m) => JSON.parse(m.value!.toString()).seq);
+      expect(seqs).toEqual(Array.from({ length: perKey }, (_, i) => i));
+    }
+    await waitFor('outbox emptied', async () => {
+      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`);
+      return rows[0].n === 0 || undefined;
+    });
+    expect(await messageCount(outTopic)).toBe(keys.length * perKey);
+  });
+
   test('publishes in order per key, with two relays competing for the same outbox', async () => {
     const relays = [0, 1].map(
       () => new OutboxRelay({ pool, kafka, schema, logger: silentLogger, pollIntervalMs: 50, batchSize: 37 }),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
+import { Client } from 'pg';
 import type { Logger } from 'pino';
 
 /** The runtime's own tables (inbox, outbox), applied to every service schema before its migrations. */
@@ -27,29 +28,76 @@ export async function migrate(options: MigrateOptions): Promise<void> {
   ];
   if (options.dir) runs.push({ dir: options.dir, table: 'pgmigrations' });
   const log = options.logger;
+  const createSchema = await needsSchema(options.databaseUrl, options.schema);
   for (const run of runs) {
     await withLockRetry(options.lockWaitMs ?? 30_000, () =>
-      runner({
-        databaseUrl: options.databaseUrl,
-        dir: run.dir,
-        migrationsTable: run.table,
-        schema: options.schema,
-        createSchema: true,
-        direction: 'up',
-        count: Infinity,
-        checkOrder: true,
-        singleTransaction: true,
-        log: (message: string) => log?.debug({ schema: options.schema }, message),
-        logger: {
-          debug: () => undefined,
-          info: (message: string) => log?.debug({ schema: options.schema }, message),
-          warn: (message: string) => log?.warn({ schema: options.schema }, message),
-          error: (message: string) => log?.error({ schema: options.schema }, message),
-        },
-      }),
+      withClient(options.databaseUrl, log, (dbClient) =>
+        runner({
+          dbClient,
+          dir: run.dir,
+          migrationsTable: run.table,
+          schema: options.schema,
+          createSchema,
+          direction: 'up',
+          count: Infinity,
+          checkOrder: true,
+          singleTransaction: true,
+          log: (message: string) => log?.debug({ schema: options.schema }, message),
+          logger: {
+            debug: () => undefined,
+            info: (message: string) => log?.debug({ schema: options.schema }, message),
+            warn: (message: string) => log?.warn({ schema: options.schema }, message),
+            error: (message: string) => log?.error({ schema: options.schema }, message),
+          },
+        }),
+      ),
     );
   }
   log?.info({ schema: options.schema }, 'migrations applied');
+}
+
+/**
+ * Whether the schema is still to be created. A service role may use only the schema provisioned for it
+ * and has no CREATE on the database, and Postgres checks that privilege even for CREATE SCHEMA IF NOT
+ * EXISTS; so an existing schema is used as it is, after checking this login can work in it.
+ */
+async function needsSchema(databaseUrl: string, schema: string): Promise<boolean> {
+  return withClient(databaseUrl, undefined, async (client) => {
+    const { rows } = await client.query<{ usable: boolean; login: string }>(
+      `SELECT has_schema_privilege(oid, 'USAGE') AND has_schema_privilege(oid, 'CREATE') AS usable,
+              current_user AS login
+         FROM pg_namespace WHERE nspname = $1`,
+      [schema],
+    );
+    const found = rows[0];
+    if (found && !found.usable) {
+      throw new Error(
+        `${found.login} may not use schema ${schema} (it needs USAGE and CREATE there); ` +
+          'provision the roles as the admin: node infra/stack/dist/cli.js roles',
+      );
+    }
+    return found === undefined;
+  });
+}
+
+/**
+ * A connection of its own for one step of the migration. Its 'error' event is listened to: a connection
+ * that dies (Postgres restarting) then fails the query in flight, and start-up with it, instead of
+ * killing the process with an unhandled 'error' event.
+ */
+async function withClient<T>(
+  databaseUrl: string,
+  log: Logger | undefined,
+  use: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  client.on('error', (error) => log?.warn({ err: error }, 'migration connection failed'));
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 // node-pg-migrate takes one database-wide advisory lock and fails at once when it is held, so several

@@ -30,6 +30,12 @@ export function createPool(options: CreatePoolOptions): Pool {
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // A checked-out client has no pool listener: its connection dropping (Postgres restarted) would be an
+  // unhandled 'error' event that ends the process. The running query fails anyway; just don't reuse it.
+  const onError = (): void => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -44,6 +50,8 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     }
     throw error;
   } finally {
+    // A broken client is discarded and may still report its end: it keeps the listener.
+    if (!broken) client.off('error', onError);
     client.release(broken);
   }
 }

@@ -8,6 +8,7 @@ import express, {
 } from 'express';
 import type { Logger } from '../logger';
 import type { RuntimeMetrics } from '../metrics';
+import { OPENAPI_PATH, serveOpenApi, type OpenApiDocument } from './openapi';
 import { problem, sendProblem, toProblem } from './problem-details';
 import { DEFAULT_CHECK_TIMEOUT_MS, runReadinessChecks, type ReadinessCheck } from './readiness';
 import { requestContext } from './request-context.middleware';
@@ -24,6 +25,8 @@ export interface HttpAppOptions {
   readinessTimeoutMs?: number;
   /** Registers the service's own routes; the router is mounted at `/`, so register full paths. */
   routes?: (router: Router) => void;
+  /** Served at `GET /openapi.json` (see serviceOpenApi). */
+  openapi?: OpenApiDocument;
 }
 
 export const DEFAULT_BODY_LIMIT = 100_000;
@@ -72,6 +75,8 @@ export function createHttpApp(options: HttpAppOptions): Express {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(text);
   });
+
+  if (options.openapi) app.get(OPENAPI_PATH, serveOpenApi(options.openapi));
 
   app.use(
     express.json({

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import {
+  STATUS_CODES,
   createServer,
   type IncomingMessage,
   type RequestListener,
@@ -7,6 +10,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger';
+import { codeForStatus, problem, PROBLEM_CONTENT_TYPE } from './problem-details';
 
 export interface StartHttpServerOptions {
   host: string;
@@ -25,6 +29,35 @@ export interface RunningHttpServer {
 }
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+
+/** What a request Node's HTTP parser refused gets told, by the parser's error code. */
+function parserRefusal(code: string | undefined): { status: number; detail: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, detail: 'The request line and headers are too large (a very long query string?).' };
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return { status: 408, detail: 'The request took too long to arrive.' };
+  return { status: 400, detail: 'The request is not valid HTTP.' };
+}
+
+/**
+ * Requests Node refuses before the app sees them (headers over the size limit, malformed request lines)
+ * get a problem+json answer like every other client error, instead of Node's bare status line.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { status, detail } = parserRefusal(error.code);
+  const body = JSON.stringify(
+    problem(status, codeForStatus(status), detail, { instance: '', requestId: randomUUID() }),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 export async function startHttpServer(
   app: RequestListener,
@@ -51,6 +84,7 @@ export async function startHttpServer(
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);

@@ -18,15 +18,47 @@ export function fieldErrors(part: RequestPart, issues: readonly z.core.$ZodIssue
   }));
 }
 
-function parsePart<S extends z.ZodType>(schema: S, part: RequestPart, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new AppError({
+/** Paths (`['items', 0, 'name']`) of the strings in a parsed value that hold a NUL character. */
+function nulPaths(
+  value: unknown,
+  path: (string | number)[] = [],
+  into: (string | number)[][] = [],
+): (string | number)[][] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) into.push(path);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => nulPaths(item, [...path, index], into));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) nulPaths(item, [...path, key], into);
+  }
+  return into;
+}
+
+function invalid(part: RequestPart, errors: FieldError[]): AppError {
+  return new AppError({
     code: VALIDATION_ERROR_CODE,
     message: `The request ${part} is invalid.`,
     httpStatus: 400,
-    details: { errors: fieldErrors(part, result.error.issues) },
+    details: { errors },
   });
+}
+
+function parsePart<S extends z.ZodType>(schema: S, part: RequestPart, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw invalid(part, fieldErrors(part, result.error.issues));
+  // No text column takes a NUL (Postgres refuses it with an error), and no identifier or reason needs one:
+  // refuse it here, for every route, rather than as a 500 from wherever the value is stored or looked up.
+  const withNul = nulPaths(result.data);
+  if (withNul.length > 0) {
+    throw invalid(
+      part,
+      withNul.map((path) => ({
+        field: [part, ...path.map(String)].join('.'),
+        message: 'must not contain a NUL character',
+      })),
+    );
+  }
+  return result.data;
 }
 
 /** Parses `req.query` (Express 5 re-parses it on each access and it cannot be reassigned: use the result). */

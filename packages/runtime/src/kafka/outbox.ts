@@ -17,7 +17,10 @@ export function outboxChannel(schema: string): string {
   return `${schema}_outbox`;
 }
 
-/** Writes messages to the service's outbox in one statement, inside the caller's transaction. */
+/**
+ * Writes messages to the service's outbox, inside the caller's transaction, and queues the relay's
+ * notification (delivered at commit): one round trip, whatever the number of messages.
+ */
 export async function writeOutbox(
   client: PoolClient,
   schema: string,
@@ -25,17 +28,20 @@ export async function writeOutbox(
 ): Promise<void> {
   if (messages.length === 0) return;
   await client.query(
-    `INSERT INTO ${quoteIdent(schema)}.outbox (topic, message_key, value, headers, event_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[], $5::text[])`,
+    `WITH written AS (
+       INSERT INTO ${quoteIdent(schema)}.outbox (topic, message_key, value, headers, event_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::jsonb[], $5::text[])
+     )
+     SELECT pg_notify($6, '')`,
     [
       messages.map((m) => m.topic),
       messages.map((m) => m.key),
       messages.map((m) => m.value),
       messages.map((m) => JSON.stringify(m.headers ?? {})),
       messages.map((m) => m.eventId ?? null),
+      outboxChannel(schema),
     ],
   );
-  await client.query('SELECT pg_notify($1, $2)', [outboxChannel(schema), '']);
 }
 
 export interface OutboxRelayOptions {
@@ -157,13 +163,23 @@ export class OutboxRelay {
   }
 
   private async run(): Promise<void> {
+    // The leader holds its client for as long as it leads, mostly idle (LISTEN). A checked-out client has
+    // no pool listener, so a connection dropped meanwhile (Postgres restarted) would be an unhandled
+    // 'error' event and end the process: note it, and wake the loop so the next query fails and retries.
+    const onClientError = (error: Error): void => {
+      this.lastError = error.message;
+      this.log.warn({ err: error }, 'outbox relay lost its database connection');
+      this.notify();
+    };
     while (this.running) {
       let client: PoolClient | undefined;
       let broken = false;
       try {
         client = await this.options.pool.connect();
+        client.on('error', onClientError);
         if (!(await this.tryLock(client))) {
           this.leader = false;
+          client.off('error', onClientError);
           client.release();
           client = undefined;
           await this.sleep(this.standbyIntervalMs);
@@ -179,6 +195,8 @@ export class OutboxRelay {
         await this.sleep(500);
       } finally {
         this.leader = false;
+        // A broken client keeps the listener: it is discarded, and may still report its end.
+        if (!broken) client?.off('error', onClientError);
         client?.release(broken);
       }
     }
