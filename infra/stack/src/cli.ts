@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { stackDown, stackEnv, stackStatus, stackUp } from './stack';
+import { provisionRoles, stackDown, stackEnv, stackStatus, stackUp } from './stack';
 import { ensureTopics } from './topics';
 import { StackError } from './kafka';
+import { ConfigError } from '@orderflow/runtime';
+import { ensurePostgres } from './dependencies';
 import { formatTable } from './table';
 import { stackPaths } from './paths';
 import { servicesDown, servicesStatus, servicesUp } from './services';
@@ -11,6 +13,7 @@ const USAGE = `usage: orderflow-stack <command>
   down      stop what "up" started (--purge also deletes Kafka's data and logs)
   status    one line per component; exit 3 if any is down
   topics    create or update every topic of the catalogue (idempotent)
+  roles     create or repair each service's Postgres role and schema (idempotent; "up" runs it too)
   ensure    up + topics, quietly (what npm test runs first)
   services up|down|status
             start every built service in the background and wait for /readyz; stop them (SIGTERM,
@@ -31,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
     case 'ensure': {
       const started = Date.now();
       await stackUp(env, say);
-      await ensureTopics(env.brokers);
+      await ensureTopics(env.brokers, env.kafkaSecurity);
       console.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return 0;
     }
@@ -44,11 +47,23 @@ async function main(argv: string[]): Promise<number> {
       return statuses.every((s) => s.up) ? 0 : 3;
     }
     case 'topics': {
-      const results = await ensureTopics(env.brokers);
+      const results = await ensureTopics(env.brokers, env.kafkaSecurity);
       console.log(
         formatTable(
           ['topic', 'partitions', 'action', 'note'],
           results.map((r) => [r.topic, String(r.partitions), r.action, r.note ?? '']),
+        ),
+      );
+      return 0;
+    }
+    case 'roles': {
+      const postgres = await ensurePostgres(env.databaseUrl);
+      if (!postgres.ok) throw new StackError(postgres.detail);
+      const results = await provisionRoles(env);
+      console.log(
+        formatTable(
+          ['role', 'schema', 'changes'],
+          results.map((r) => [r.role, r.schema, r.changes.join(', ') || 'unchanged']),
         ),
       );
       return 0;
@@ -103,7 +118,9 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     // Operational failures get one line that says what to do; anything else keeps its stack for a bug report.
-    console.error(error instanceof StackError ? `stack: ${error.message}` : error);
+    console.error(
+      error instanceof StackError || error instanceof ConfigError ? `stack: ${error.message}` : error,
+    );
     process.exit(1);
   },
 );

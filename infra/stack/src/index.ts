@@ -5,3 +5,4 @@ export * from './topics';
 export * from './table';
 export { StackError } from './kafka';
 export * from './services';
+export * from './roles';

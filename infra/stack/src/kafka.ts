@@ -2,11 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka, createLogger, type KafkaSecurityConfig } from '@orderflow/runtime';
 import type { StackPaths } from './paths';
 import { commandVersion, ownedPid, spawnDetached, tail, waitUntil } from './processes';
 
 export class StackError extends Error {}
+
+/** A plaintext cluster without SASL: the local stack. */
+export const NO_SECURITY: KafkaSecurityConfig = { KAFKA_SSL: false, KAFKA_SSL_REJECT_UNAUTHORIZED: true };
+
+const silent = createLogger({ service: 'stack', level: 'silent' });
 
 /** Resolves Kafka's jars from Maven Central into infra/stack/kafka/lib on first use. */
 export function ensureKafkaJars(paths: StackPaths, say: (line: string) => void): void {
@@ -52,9 +57,29 @@ export function ensureFormatted(paths: StackPaths, say: (line: string) => void):
   writeServerConfig(paths);
   if (fs.existsSync(path.join(paths.kafkaData, 'meta.properties'))) return;
   say('formatting Kafka storage (KRaft, standalone controller) ...');
+  formatKafkaStorage(paths);
+}
+
+/**
+ * A Kafka cluster id: a random v4 UUID's bytes in URL-safe base64 without padding. One in 64 starts with
+ * '-', which the storage tool would read as an option ("--cluster-id: expected one argument"); like
+ * Kafka's own Uuid.randomUuid(), draw again.
+ */
+export function newClusterId(random: () => string = randomUUID): string {
+  for (;;) {
+    const id = Buffer.from(random().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
+ * Formats `paths.kafkaData` for the config at `paths.kafkaConfig` as a new single-node cluster.
+ * `extraArgs` go to the storage tool as they are, e.g. `--add-scram 'SCRAM-SHA-512=[name=..,password=..]'`
+ * to bootstrap SASL/SCRAM users into the metadata log.
+ */
+export function formatKafkaStorage(paths: StackPaths, extraArgs: string[] = []): void {
   fs.mkdirSync(paths.kafkaData, { recursive: true });
-  // Kafka wants a base64 UUID; a random v4 UUID's bytes in URL-safe base64 without padding is that.
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+  const clusterId = newClusterId();
   const result = spawnSync(
     'java',
     [
@@ -67,6 +92,7 @@ export function ensureFormatted(paths: StackPaths, say: (line: string) => void):
       '-c',
       paths.kafkaConfig,
       '--standalone',
+      ...extraArgs,
     ],
     { encoding: 'utf8' },
   );
@@ -74,8 +100,9 @@ export function ensureFormatted(paths: StackPaths, say: (line: string) => void):
     throw new StackError(`formatting Kafka storage failed:\n${result.stdout}${result.stderr}`);
 }
 
-export function startKafkaProcess(paths: StackPaths): number {
-  const heap = process.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx1g';
+/** Starts a broker for `paths.kafkaConfig` in the background; `heap` defaults to KAFKA_HEAP_OPTS. */
+export function startKafkaProcess(paths: StackPaths, options: { heap?: string } = {}): number {
+  const heap = options.heap || process.env.KAFKA_HEAP_OPTS || '-Xms256m -Xmx1g';
   return spawnDetached(
     'java',
     [
@@ -97,11 +124,11 @@ export function startKafkaProcess(paths: StackPaths): number {
  * Ready means more than an open port: the broker answers metadata and the group coordinator has loaded
  * __consumer_offsets, so the first consumer of a test doesn't meet "coordinator is loading".
  */
-export async function kafkaReady(brokers: string[]): Promise<boolean> {
-  const kafka = new Kafka({
-    clientId: 'orderflow-stack',
-    brokers,
-    logLevel: logLevel.NOTHING,
+export async function kafkaReady(
+  brokers: string[],
+  security: KafkaSecurityConfig = NO_SECURITY,
+): Promise<boolean> {
+  const kafka = createKafka({ ...security, KAFKA_BROKERS: brokers }, 'orderflow-stack', silent, {
     retry: { retries: 0 },
   });
   const admin = kafka.admin();
@@ -122,8 +149,9 @@ export async function waitForKafka(
   brokers: string[],
   timeoutMs: number,
   startedByUs: boolean,
+  security: KafkaSecurityConfig = NO_SECURITY,
 ): Promise<void> {
-  await waitUntil('Kafka', () => kafkaReady(brokers), {
+  await waitUntil('Kafka', () => kafkaReady(brokers, security), {
     timeoutMs,
     intervalMs: 300,
     failFast: () =>

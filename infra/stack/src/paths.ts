@@ -28,7 +28,7 @@ export interface StackPaths {
 }
 
 export function stackPaths(root = repoRoot()): StackPaths {
-  const state = process.env.ORDERFLOW_STACK_DIR ?? path.join(root, '.stack');
+  const state = process.env.ORDERFLOW_STACK_DIR || path.join(root, '.stack');
   const kafkaHome = path.join(root, 'infra', 'stack', 'kafka');
   return {
     root,

@@ -3,6 +3,13 @@ import path from 'node:path';
 import type { StackPaths } from './paths';
 import { ownedPid, portOpen, spawnDetached, stopPid, tail, waitUntil } from './processes';
 import { StackError } from './kafka';
+import {
+  adminDatabaseUrl,
+  databaseOwners,
+  ownerDatabaseUrl,
+  provisionDatabaseRoles,
+  type DatabaseAccess,
+} from './roles';
 
 /** The long-running services and their fixed ports (DESIGN.md); those not built yet are skipped. */
 export const SERVICE_PORTS = {
@@ -28,7 +35,7 @@ export function serviceProcesses(paths: StackPaths): ServiceProcess[] {
   return (Object.keys(SERVICE_PORTS) as ServiceName[])
     .map((name) => ({
       name,
-      port: Number(process.env[`${name.toUpperCase()}_PORT`] ?? SERVICE_PORTS[name]),
+      port: Number(process.env[`${name.toUpperCase()}_PORT`] || SERVICE_PORTS[name]),
       main: path.join(paths.root, 'services', name, 'dist', 'main.js'),
       log: path.join(paths.state, 'logs', `${name}.log`),
       pidFile: path.join(paths.state, 'pids', `${name}.pid`),
@@ -48,6 +55,11 @@ export async function serviceReady(port: number): Promise<{ ready: boolean; body
 /**
  * Starts every built service in the background (logs and pids under .stack/) and waits until each
  * answers /readyz. A service already running (ours or not) on its port is left alone.
+ *
+ * Each service reaches Postgres as its own role (`orderflow_<name>`, provisioned first, see roles.ts) on
+ * the server and database of DATABASE_URL, unless `<NAME>_DATABASE_URL` gives its URL; a service given a
+ * private DB_SCHEMA (isolated tests and demo runs) keeps DATABASE_URL itself, since its role can use only
+ * the schema named after it.
  */
 export async function servicesUp(
   paths: StackPaths,
@@ -61,7 +73,9 @@ export async function servicesUp(
   } = {},
 ): Promise<void> {
   const services = serviceProcesses(paths).filter((s) => !options.only || options.only.includes(s.name));
-  const started = new Set<ServiceName>();
+  const adminUrl = adminDatabaseUrl({ ...process.env, ...options.env });
+  const owners = new Map(databaseOwners(Object.keys(SERVICE_PORTS)).map((o) => [o.name, o]));
+  const toStart: { service: ServiceProcess; env: NodeJS.ProcessEnv; access: DatabaseAccess }[] = [];
   for (const service of services) {
     if (!fs.existsSync(service.main))
       throw new StackError(`${service.name} is not built (${service.main}); run npm run build`);
@@ -70,14 +84,32 @@ export async function servicesUp(
       say(`${service.name}: something already listens on :${service.port}; leaving it`);
       continue;
     }
-    const pid = spawnDetached(process.execPath, [service.main], {
+    const env = { ...process.env, ...options.env, ...options.envFor?.(service.name) };
+    const database = ownerDatabaseUrl(owners.get(service.name)!, adminUrl, env);
+    toStart.push({
+      service,
+      env: { ...env, DATABASE_URL: database.url, PORT: String(service.port) },
+      access: database.access,
+    });
+  }
+  // Idempotent; it also hands back whatever a service run as the admin created in its schema meanwhile.
+  if (toStart.some((s) => s.access === 'role')) {
+    await provisionDatabaseRoles(adminUrl, [...owners.values()], { ...process.env, ...options.env });
+  }
+  const started = new Set<ServiceName>();
+  for (const { service, env, access } of toStart) {
+    // SERVICE_NODE_ARGS: extra node flags for every service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+    // (flags NODE_OPTIONS refuses) or `--inspect=0`.
+    const nodeArgs = (env.SERVICE_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const pid = spawnDetached(process.execPath, [...nodeArgs, service.main], {
       logFile: service.log,
       pidFile: service.pidFile,
-      env: { ...process.env, ...options.env, ...options.envFor?.(service.name), PORT: String(service.port) },
+      env,
     });
     started.add(service.name);
+    const as = access === 'role' ? `, as ${owners.get(service.name)!.role}` : '';
     say(
-      `started ${service.name} (pid ${pid}, :${service.port}, log ${path.relative(paths.root, service.log)})`,
+      `started ${service.name} (pid ${pid}, :${service.port}${as}, log ${path.relative(paths.root, service.log)})`,
     );
   }
   await Promise.all(

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { kafkaSecurityEnv, loadConfig, type KafkaSecurityConfig } from '@orderflow/runtime';
 import { stackPaths, type StackPaths } from './paths';
 import { ownedPid, portOpen, stopPid } from './processes';
 import {
@@ -11,9 +12,19 @@ import {
 } from './kafka';
 import { registryReady, startRegistryProcess, waitForRegistry } from './registry';
 import { checkRedis, ensurePostgres } from './dependencies';
+import {
+  databaseOwners,
+  ownerDatabaseUrl,
+  provisionDatabaseRoles,
+  type DatabaseOwner,
+  type RoleProvisioning,
+} from './roles';
+import { SERVICE_PORTS } from './services';
 
 export interface StackEnv {
   brokers: string[];
+  /** TLS and SASL for `brokers` (KAFKA_SSL*, KAFKA_SASL_*), checked as the services check them. */
+  kafkaSecurity: KafkaSecurityConfig;
   registryUrl: string;
   databaseUrl: string;
   redisUrl: string;
@@ -25,6 +36,7 @@ export function stackEnv(env: NodeJS.ProcessEnv = process.env): StackEnv {
       .split(',')
       .map((b) => b.trim())
       .filter(Boolean),
+    kafkaSecurity: loadConfig(kafkaSecurityEnv, env),
     registryUrl: env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081',
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/orderflow',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
@@ -59,11 +71,14 @@ export async function stackUp(
   const postgres = await ensurePostgres(env.databaseUrl);
   if (!postgres.ok) throw new StackError(postgres.detail);
   if (postgres.detail.startsWith('created')) say(postgres.detail);
+  for (const { role, schema, changes } of await provisionRoles(env)) {
+    if (changes.length > 0) say(`postgres: ${role} (schema ${schema}): ${changes.join(', ')}`);
+  }
   const redis = await checkRedis(env.redisUrl);
   if (!redis.ok) throw new StackError(redis.detail);
 
   const [firstBroker] = env.brokers;
-  if (!(await kafkaReady(env.brokers))) {
+  if (!(await kafkaReady(env.brokers, env.kafkaSecurity))) {
     const [host, port] = (firstBroker ?? '').split(':');
     const local = env.brokers.length === 1 && isLocal(firstBroker ?? '') && port === '9092';
     if (!local)
@@ -90,11 +105,29 @@ export async function stackUp(
       throw new StackError(`the schema registry at ${env.registryUrl} is not reachable`);
     }
     if (ownedPid(paths.registryPid) === undefined) {
-      const pid = startRegistryProcess(paths, env.registryUrl, env.databaseUrl);
+      const registry = ownerDatabaseUrl(registryOwner(), env.databaseUrl, process.env);
+      const pid = startRegistryProcess(paths, env.registryUrl, registry.url);
       say(`started the schema registry (pid ${pid}, log ${paths.registryLog})`);
     }
     await waitForRegistry(paths, env.registryUrl, 30_000);
   }
+}
+
+/** The services' and the registry's Postgres roles and schemas (roles.ts). */
+export function stackDatabaseOwners(): DatabaseOwner[] {
+  return databaseOwners(Object.keys(SERVICE_PORTS));
+}
+
+function registryOwner(): DatabaseOwner {
+  return stackDatabaseOwners().find((owner) => owner.name === 'schema-registry')!;
+}
+
+/** Creates or repairs every owner's role and schema on DATABASE_URL's database; idempotent. */
+export function provisionRoles(
+  env: StackEnv,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<RoleProvisioning[]> {
+  return provisionDatabaseRoles(env.databaseUrl, stackDatabaseOwners(), processEnv);
 }
 
 /** Stops only the processes this stack started (it has their pid files); external services stay. */
@@ -132,7 +165,7 @@ export async function stackStatus(
     return pid === undefined ? 'external' : `stack (pid ${pid})`;
   };
   const [kafka, registry, postgres, redis] = await Promise.all([
-    kafkaReady(env.brokers),
+    kafkaReady(env.brokers, env.kafkaSecurity),
     registryReady(env.registryUrl),
     ensurePostgres(env.databaseUrl),
     checkRedis(env.redisUrl),

@@ -1,5 +1,7 @@
-import { Kafka, logLevel, ConfigResourceTypes } from 'kafkajs';
+import { ConfigResourceTypes } from 'kafkajs';
 import { allTopicSpecs } from '@orderflow/contracts';
+import { createKafka, createLogger, type KafkaSecurityConfig } from '@orderflow/runtime';
+import { NO_SECURITY } from './kafka';
 
 export interface TopicResult {
   topic: string;
@@ -13,8 +15,15 @@ export interface TopicResult {
  * configs. Existing topics get their configs set again and gain partitions if they have fewer; running
  * it twice changes nothing.
  */
-export async function ensureTopics(brokers: string[]): Promise<TopicResult[]> {
-  const kafka = new Kafka({ clientId: 'orderflow-topics', brokers, logLevel: logLevel.ERROR });
+export async function ensureTopics(
+  brokers: string[],
+  security: KafkaSecurityConfig = NO_SECURITY,
+): Promise<TopicResult[]> {
+  const logger = createLogger({ service: 'stack', level: 'error', destination: process.stderr });
+  // kafkajs' own retry policy (5 retries from 300 ms), as before the runtime's client was used here.
+  const kafka = createKafka({ ...security, KAFKA_BROKERS: brokers }, 'orderflow-topics', logger, {
+    retry: {},
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -27,7 +36,8 @@ export async function ensureTopics(brokers: string[]): Promise<TopicResult[]> {
         topics: missing.map((spec) => ({
           topic: spec.topic,
           numPartitions: spec.numPartitions,
-          replicationFactor: 1,
+          // The cluster's default.replication.factor: 1 on the local broker, 3 on Confluent Cloud or MSK.
+          replicationFactor: -1,
           configEntries: spec.configEntries,
         })),
       });

@@ -59,8 +59,11 @@ export class RegistryRepository {
     await this.transaction(async (client) => {
       // Concurrent CREATE ... IF NOT EXISTS can still collide in the catalog; serialise first starts.
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${this.dbSchema}/ddl`]);
+      // Its own role has no CREATE on the database, which CREATE SCHEMA IF NOT EXISTS checks even when the
+      // schema (provisioned by the stack) exists; so only a missing schema is created.
+      const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [this.dbSchema]);
+      if (exists.rowCount === 0) await client.query(`CREATE SCHEMA ${this.s}`);
       await client.query(`
-        CREATE SCHEMA IF NOT EXISTS ${this.s};
         CREATE TABLE IF NOT EXISTS ${this.s}.schemas (
           id serial PRIMARY KEY,
           fingerprint text NOT NULL UNIQUE,
