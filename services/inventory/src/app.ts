@@ -8,6 +8,7 @@ import type { HandlerDeps } from './handlers/handler-deps';
 import { ordersFinishedHandler } from './handlers/orders-finished.handler';
 import { ordersPlacedHandler } from './handlers/orders-placed.handler';
 import { stockLevelsHandler } from './handlers/stock-levels.handler';
+import { inventoryOpenApi } from './http/inventory.openapi';
 import { inventoryRoutes } from './http/inventory.routes';
 
 export const SERVICE_NAME = 'inventory';
@@ -37,4 +38,5 @@ export const inventoryService: ServiceDefinition<InventoryConfig> = {
       stock: new StockRepository(ctx.schema),
       reservations: new ReservationRepository(ctx.schema),
     }),
+  openapi: inventoryOpenApi,
 };

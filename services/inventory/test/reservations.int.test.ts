@@ -125,6 +125,20 @@ describe('inventory.stock-levels', () => {
       onHand: 6,
     });
   });
+
+  test('several levels of a SKU in one batch apply in order; one without a price keeps the earlier price', async () => {
+    const sku = uniqueId('SKU');
+    await producer.send(
+      'inventory.stock-levels',
+      [
+        buildInventoryStockLevels({ sku, on_hand: 3, unit_price_cents: 700 }),
+        buildInventoryStockLevels({ sku, on_hand: 9, unit_price_cents: null, currency: null }),
+      ],
+      3,
+    );
+    const shown = await waitForStock(inventory.baseUrl, sku, (s) => s.on_hand === 9);
+    expect(shown).toMatchObject({ available: 9, unit_price_cents: 700, currency: 'EUR' });
+  });
 });
 
 describe('orders.placed', () => {
@@ -276,6 +290,45 @@ describe('orders.placed', () => {
       }),
     );
   });
+
+  test('orders of one batch are decided in order, each seeing what the earlier ones reserved', async () => {
+    const a = await stocked(4);
+    const b = await stocked(2);
+    const first = order([
+      { sku: b, qty: 1 },
+      { sku: a, qty: 3 },
+    ]);
+    const short = order([
+      { sku: a, qty: 2 },
+      { sku: b, qty: 1 },
+    ]);
+    const last = order([
+      { sku: b, qty: 1 },
+      { sku: a, qty: 1 },
+    ]);
+    await producer.send('orders.placed', [first, short, last], 4);
+    await output.reservedOf(first.order_id);
+    // All or none: short is refused for A and so leaves B's last unit to the order after it.
+    expect((await output.rejectedOf(short.order_id)).lines).toEqual([
+      { sku: a, reason: 'INSUFFICIENT_STOCK', requested: 2, available: 1 },
+    ]);
+    await output.reservedOf(last.order_id);
+    expect(await stock(a)).toMatchObject({ reserved: 4, available: 0 });
+    expect(await stock(b)).toMatchObject({ reserved: 2, available: 0 });
+  });
+
+  test('a re-import inside the same batch is ignored: the first version stands', async () => {
+    const sku = await stocked(10);
+    const first = order([{ sku, qty: 2 }]);
+    const again = buildOrdersPlaced({ order_id: first.order_id, lines: [buildOrderLine({ sku, qty: 5 })] });
+    await producer.send('orders.placed', [first, again], 5);
+    await afterMarker(5);
+    expect(output.outcomesOf(first.order_id)).toHaveLength(1);
+    expect(await stock(sku)).toMatchObject({ reserved: 2 });
+    expect(inventory.logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', eventId: again.event_id, firstEventId: first.event_id }),
+    );
+  });
 });
 
 describe('orders.finished', () => {
@@ -373,6 +426,29 @@ describe('orders.finished', () => {
     const { body } = await getJson(`${inventory.baseUrl}/reservations/${placed.order_id}`);
     expect(body).toMatchObject({ status: 'RELEASED', reason: 'FINISHED_BEFORE_PLACED', lines: [] });
   });
+
+  test('commits and releases of one batch on a shared SKU add up', async () => {
+    const sku = await stocked(10);
+    const paid = order([{ sku, qty: 3 }]);
+    const failed = order([{ sku, qty: 2 }]);
+    await producer.send('orders.placed', [paid, failed]);
+    await Promise.all([output.reservedOf(paid.order_id), output.reservedOf(failed.order_id)]);
+    await producer.send(
+      'orders.finished',
+      [
+        ordersFinishedFor(paid),
+        ordersFinishedFor(failed, { status: 'FAILED', reason: 'PAYMENT_DECLINED', payment_id: null }),
+      ],
+      2,
+    );
+    await waitFor(
+      'both settled',
+      async () =>
+        (await reservationStatus(paid.order_id)) === 'COMMITTED' &&
+        (await reservationStatus(failed.order_id)) === 'RELEASED',
+    );
+    expect(await stock(sku)).toMatchObject({ on_hand: 7, reserved: 0, available: 7, sold: 3 });
+  });
 });
 
 describe('poison messages', () => {
@@ -403,6 +479,24 @@ describe('poison messages', () => {
     expect(letter.headers['x-dlq-error-message']).toContain('lines[0].qty must be a positive integer');
     expect(output.outcomesOf(invalid.order_id)).toHaveLength(0);
     expect(await reservationStatus(invalid.order_id)).toBeUndefined();
+  });
+
+  test('a bad order inside a batch is dead-lettered alone; the others are decided as if it were not there', async () => {
+    const sku = await stocked(3);
+    const before = order([{ sku, qty: 2 }]);
+    const invalid = order([{ sku, qty: -1 }]);
+    const after = order([{ sku, qty: 2 }]);
+    await producer.send('orders.placed', [before, invalid, after], 1);
+    await output.reservedOf(before.order_id);
+    expect((await output.rejectedOf(after.order_id)).lines).toEqual([
+      { sku, reason: 'INSUFFICIENT_STOCK', requested: 2, available: 1 },
+    ]);
+    const letter = await waitFor('dead letter', () =>
+      output.deadLetters.find((d) => d.key === invalid.order_id),
+    );
+    expect(letter.headers['x-dlq-error-code']).toBe('INVENTORY.INVALID_ORDER');
+    expect(output.outcomesOf(invalid.order_id)).toHaveLength(0);
+    expect(await stock(sku)).toMatchObject({ reserved: 2, available: 1 });
   });
 
   test('a negative stock level is dead-lettered and later levels of the SKU still apply', async () => {

@@ -13,7 +13,9 @@ import {
 } from '@orderflow/runtime';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Pool } from 'pg';
+import { openApiResponseValidator } from '@orderflow/runtime/testing/openapi';
 import { inventoryService } from '../src/app';
+import { inventoryOpenApi } from '../src/http/inventory.openapi';
 import { loadInventoryConfig, type InventoryConfig } from '../src/config';
 
 export const env = {
@@ -234,15 +236,21 @@ export interface StockView {
   currency: string | null;
 }
 
+// Every answer a test reads goes through the documented schemas too, so the document cannot drift.
+const documentedResponse = openApiResponseValidator(inventoryOpenApi);
+
 export async function getJson<T = unknown>(
   url: string,
 ): Promise<{ status: number; body: T; contentType: string }> {
   const response = await fetch(url);
-  return {
+  const answer = {
     status: response.status,
     body: (await response.json()) as T,
     contentType: response.headers.get('content-type') ?? '',
   };
+  const { pathname } = new URL(url);
+  expect(documentedResponse({ method: 'GET', path: pathname, ...answer })).toEqual([]);
+  return answer;
 }
 
 export async function stockOf(baseUrl: string, sku: string): Promise<StockView | undefined> {

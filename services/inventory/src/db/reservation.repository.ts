@@ -36,7 +36,7 @@ function toRow(raw: RawReservationRow): ReservationRow {
   return { ...raw, total_cents: Number(raw.total_cents) };
 }
 
-/** Plain SQL over `<schema>.reservations`. Writes expect the caller's transaction to hold `lockStockWrites`. */
+/** Plain SQL over `<schema>.reservations`. */
 export class ReservationRepository {
   private readonly table: string;
 
@@ -52,48 +52,75 @@ export class ReservationRepository {
     return rows[0] ? toRow(rows[0]) : undefined;
   }
 
-  async findForUpdate(tx: PoolClient, orderId: string): Promise<ReservationRow | undefined> {
-    const { rows } = await tx.query<RawReservationRow>(
-      `SELECT ${COLUMNS} FROM ${this.table} WHERE order_id = $1 FOR UPDATE`,
-      [orderId],
+  /** The reservations of those of `orderIds` that have one, by order id. */
+  async findMany(db: Queryable, orderIds: readonly string[]): Promise<Map<string, ReservationRow>> {
+    if (orderIds.length === 0) return new Map();
+    const { rows } = await db.query<RawReservationRow>(
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE order_id = ANY($1::text[])`,
+      [orderIds],
     );
-    return rows[0] ? toRow(rows[0]) : undefined;
+    return new Map(rows.map((raw) => [raw.order_id, toRow(raw)]));
   }
 
-  async insert(tx: PoolClient, row: NewReservation): Promise<void> {
-    await tx.query(
+  /**
+   * Inserts the rows in one statement, in order id order (so two batches inserting the same ids wait for
+   * each other instead of deadlocking). An order that already has a row keeps it: the ids of the rows
+   * actually inserted are returned, so the caller can tell that another transaction got there first.
+   */
+  async insertMany(tx: PoolClient, rows: readonly NewReservation[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const sorted = [...rows].sort((a, b) => (a.order_id < b.order_id ? -1 : a.order_id > b.order_id ? 1 : 0));
+    const result = await tx.query<{ order_id: string }>(
       `INSERT INTO ${this.table} (order_id, reservation_id, status, currency, total_cents, lines, reason,
          rejected_lines, placed_event_id, content_hash, correlation_id, finished_event_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+       SELECT order_id, reservation_id, status, currency, total_cents, lines, reason, rejected_lines,
+         placed_event_id, content_hash, correlation_id, finished_event_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::jsonb[],
+         $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::text[], $12::text[])
+         WITH ORDINALITY AS r(order_id, reservation_id, status, currency, total_cents, lines, reason,
+           rejected_lines, placed_event_id, content_hash, correlation_id, finished_event_id, n)
+       ORDER BY n
+       ON CONFLICT (order_id) DO NOTHING
+       RETURNING order_id`,
       [
-        row.order_id,
-        row.reservation_id,
-        row.status,
-        row.currency,
-        row.total_cents,
-        JSON.stringify(row.lines),
-        row.reason,
-        row.rejected_lines === null ? null : JSON.stringify(row.rejected_lines),
-        row.placed_event_id,
-        row.content_hash,
-        row.correlation_id,
-        row.finished_event_id ?? null,
+        sorted.map((r) => r.order_id),
+        sorted.map((r) => r.reservation_id),
+        sorted.map((r) => r.status),
+        sorted.map((r) => r.currency),
+        sorted.map((r) => r.total_cents),
+        sorted.map((r) => JSON.stringify(r.lines)),
+        sorted.map((r) => r.reason),
+        sorted.map((r) => (r.rejected_lines === null ? null : JSON.stringify(r.rejected_lines))),
+        sorted.map((r) => r.placed_event_id),
+        sorted.map((r) => r.content_hash),
+        sorted.map((r) => r.correlation_id),
+        sorted.map((r) => r.finished_event_id ?? null),
       ],
     );
+    return new Set(result.rows.map((row) => row.order_id));
   }
 
-  /** Moves a RESERVED reservation to its final status. */
-  async settle(
+  /**
+   * Moves RESERVED reservations to their final status, one statement; at most one entry per order.
+   * Returns the order ids actually moved: one that was not RESERVED any more is left out.
+   */
+  async settleMany(
     tx: PoolClient,
-    orderId: string,
-    status: ReservationStatus,
-    finishedEventId: string,
-  ): Promise<void> {
-    const result = await tx.query(
-      `UPDATE ${this.table} SET status = $2, finished_event_id = $3, updated_at = now()
-       WHERE order_id = $1 AND status = 'RESERVED'`,
-      [orderId, status, finishedEventId],
+    settlements: readonly { order_id: string; status: ReservationStatus; finished_event_id: string }[],
+  ): Promise<Set<string>> {
+    if (settlements.length === 0) return new Set();
+    const result = await tx.query<{ order_id: string }>(
+      `UPDATE ${this.table} AS r SET status = u.status, finished_event_id = u.finished_event_id,
+         updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS u(order_id, status, finished_event_id)
+       WHERE r.order_id = u.order_id AND r.status = 'RESERVED'
+       RETURNING r.order_id`,
+      [
+        settlements.map((s) => s.order_id),
+        settlements.map((s) => s.status),
+        settlements.map((s) => s.finished_event_id),
+      ],
     );
-    if (result.rowCount !== 1) throw new Error(`reservation of ${orderId} was not RESERVED any more`);
+    return new Set(result.rows.map((row) => row.order_id));
   }
 }

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { quoteIdent } from '@orderflow/runtime';
-import type { SkuQuantity, StockLevel } from '../domain/reservation';
+import type { StockDelta, StockLevel } from '../domain/reservation';
 
 type Queryable = Pool | PoolClient;
 
@@ -25,7 +25,7 @@ function toRow(raw: RawStockRow): StockRow {
   return { ...raw, unit_price_cents: raw.unit_price_cents === null ? null : Number(raw.unit_price_cents) };
 }
 
-/** Plain SQL over `<schema>.stock`. Writes expect the caller's transaction to hold `lockStockWrites`. */
+/** Plain SQL over `<schema>.stock`. Writes expect the caller's transaction to hold the rows' locks (`lockLevels`). */
 export class StockRepository {
   private readonly table: string;
 
@@ -34,10 +34,15 @@ export class StockRepository {
   }
 
   /**
-   * Locks the rows of `skus` in one fixed order (SKU byte order: the column's collation is "C") and returns their levels; SKUs
-   * without a row are simply absent.
+   * Locks the rows of `skus` in one fixed order (SKU byte order: the column's collation is "C") and returns
+   * their levels; SKUs without a row are simply absent.
+   *
+   * This is what keeps two batches (on two instances, or two partitions of one) from deadlocking: each
+   * batch locks every stock row it will touch in this one statement, before it writes anything, so no
+   * batch ever waits for a row while holding one that sorts after it.
    */
-  async lockLevels(tx: PoolClient, skus: string[]): Promise<Map<string, StockLevel>> {
+  async lockLevels(tx: PoolClient, skus: readonly string[]): Promise<Map<string, StockLevel>> {
+    if (skus.length === 0) return new Map();
     const { rows } = await tx.query<{ sku: string; on_hand: number; reserved: number }>(
       `SELECT sku, on_hand, reserved FROM ${this.table}
        WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE`,
@@ -46,72 +51,70 @@ export class StockRepository {
     return new Map(rows.map((row) => [row.sku, { on_hand: row.on_hand, reserved: row.reserved }]));
   }
 
-  /** reserved += qty for every SKU, one statement. */
-  async reserve(tx: PoolClient, quantities: SkuQuantity[]): Promise<void> {
-    await this.apply(tx, quantities, 'reserved = s.reserved + q.qty');
-  }
-
-  /** The reserved units leave: reserved -= qty, on_hand -= qty, sold += qty. */
-  async commit(tx: PoolClient, quantities: SkuQuantity[]): Promise<void> {
-    await this.apply(
-      tx,
-      quantities,
-      'reserved = s.reserved - q.qty, on_hand = s.on_hand - q.qty, sold = s.sold + q.qty',
-    );
-  }
-
-  /** The reserved units become available again: reserved -= qty. */
-  async release(tx: PoolClient, quantities: SkuQuantity[]): Promise<void> {
-    await this.apply(tx, quantities, 'reserved = s.reserved - q.qty');
-  }
-
-  private async apply(tx: PoolClient, quantities: SkuQuantity[], set: string): Promise<void> {
-    if (quantities.length === 0) return;
+  /** Adds each delta to its SKU's row, one statement for the batch; at most one delta per SKU. */
+  async applyDeltas(tx: PoolClient, deltas: readonly StockDelta[]): Promise<void> {
+    if (deltas.length === 0) return;
     const result = await tx.query(
-      `UPDATE ${this.table} AS s SET ${set}, updated_at = now()
-       FROM unnest($1::text[], $2::int[]) AS q(sku, qty)
-       WHERE s.sku = q.sku`,
-      [quantities.map((q) => q.sku), quantities.map((q) => q.qty)],
+      `UPDATE ${this.table} AS s
+       SET on_hand = s.on_hand + d.on_hand, reserved = s.reserved + d.reserved, sold = s.sold + d.sold,
+           updated_at = now()
+       FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS d(sku, on_hand, reserved, sold)
+       WHERE s.sku = d.sku`,
+      [
+        deltas.map((d) => d.sku),
+        deltas.map((d) => d.on_hand),
+        deltas.map((d) => d.reserved),
+        deltas.map((d) => d.sold),
+      ],
     );
-    if (result.rowCount !== quantities.length) {
+    if (result.rowCount !== deltas.length) {
       // Rows are never deleted, and they were locked just before: this is a bug, not a bad message.
-      throw new Error(`stock update touched ${result.rowCount} of ${quantities.length} SKUs`);
+      throw new Error(`stock update touched ${result.rowCount} of ${deltas.length} SKUs`);
     }
   }
 
-  /** Locks one SKU's row (if any) and returns how many units are reserved on it. */
-  async lockReserved(tx: PoolClient, sku: string): Promise<number> {
-    const { rows } = await tx.query<{ reserved: number }>(
-      `SELECT reserved FROM ${this.table} WHERE sku = $1 FOR UPDATE`,
-      [sku],
-    );
-    return rows[0]?.reserved ?? 0;
+  /**
+   * Locks the existing rows of `skus` in SKU order, as `lockLevels`, and returns how many units are
+   * reserved on each; SKUs without a row are absent.
+   */
+  async lockReserved(tx: PoolClient, skus: readonly string[]): Promise<Map<string, number>> {
+    const levels = await this.lockLevels(tx, skus);
+    return new Map([...levels].map(([sku, level]) => [sku, level.reserved]));
   }
 
   /**
-   * Sets a SKU's on-hand count, name and (when given) price. A null price keeps the one already known:
-   * a stock count without prices should not erase them.
+   * Sets each SKU's on-hand count, name and (when given) price, one statement for the batch; at most one
+   * entry per SKU. A null price keeps the one already known: a stock count without prices should not
+   * erase them.
    */
-  async upsertLevel(
+  async upsertLevels(
     tx: PoolClient,
-    level: {
+    levels: readonly {
       sku: string;
       product_name: string;
       on_hand: number;
       unit_price_cents: number | null;
       currency: string | null;
-    },
+    }[],
   ): Promise<void> {
+    if (levels.length === 0) return;
+    const sorted = [...levels].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
     await tx.query(
       `INSERT INTO ${this.table} AS s (sku, product_name, on_hand, unit_price_cents, currency)
-       VALUES ($1, $2, $3, $4, $5)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::text[])
        ON CONFLICT (sku) DO UPDATE SET
          product_name = EXCLUDED.product_name,
          on_hand = EXCLUDED.on_hand,
          unit_price_cents = COALESCE(EXCLUDED.unit_price_cents, s.unit_price_cents),
          currency = CASE WHEN EXCLUDED.unit_price_cents IS NULL THEN s.currency ELSE EXCLUDED.currency END,
          updated_at = now()`,
-      [level.sku, level.product_name, level.on_hand, level.unit_price_cents, level.currency],
+      [
+        sorted.map((l) => l.sku),
+        sorted.map((l) => l.product_name),
+        sorted.map((l) => l.on_hand),
+        sorted.map((l) => l.unit_price_cents),
+        sorted.map((l) => l.currency),
+      ],
     );
   }
 

@@ -1,8 +1,10 @@
 import {
   actionOnFinish,
+  decideInSequence,
   decideReservation,
   orderProblems,
   quantitiesBySku,
+  settlementDeltas,
   type RequestedLine,
   type StockLevel,
 } from './reservation';
@@ -147,5 +149,60 @@ describe('actionOnFinish', () => {
   test('an outcome without a reservation is recorded so a late orders.placed reserves nothing', () => {
     expect(actionOnFinish(undefined, 'FAILED')).toEqual({ action: 'RECORD_OUTCOME', conflict: false });
     expect(actionOnFinish(undefined, 'PAID')).toEqual({ action: 'RECORD_OUTCOME', conflict: false });
+  });
+});
+
+describe('decideInSequence', () => {
+  test('a later order sees only what earlier reserved orders left; a rejected order takes nothing', () => {
+    const levels = stock({ A: [5, 1], B: [3, 0] });
+    const { decisions, reserved } = decideInSequence(
+      [[line('A', 3)], [line('A', 1), line('B', 1)], [line('B', 2), line('A', 1)], [line('B', 2)]],
+      levels,
+    );
+    expect(decisions.map((d) => d.outcome)).toEqual(['RESERVED', 'RESERVED', 'REJECTED', 'RESERVED']);
+    // A had 4 available: 3 + 1 went to the first two orders, so the third is short of A and, all or
+    // none, takes none of B either - which leaves B's last 2 units for the fourth.
+    expect(decisions[2]).toEqual({
+      outcome: 'REJECTED',
+      reason: 'OUT_OF_STOCK',
+      lines: [{ sku: 'A', reason: 'INSUFFICIENT_STOCK', requested: 1, available: 0 }],
+    });
+    expect(reserved).toEqual([
+      { sku: 'A', qty: 4 },
+      { sku: 'B', qty: 3 },
+    ]);
+    // The caller's levels are not touched.
+    expect(levels.get('A')).toEqual({ on_hand: 5, reserved: 1 });
+  });
+
+  test('unknown SKUs reject only the orders naming them', () => {
+    const { decisions, reserved } = decideInSequence([[line('X', 1)], [line('A', 1)]], stock({ A: [1, 0] }));
+    expect(decisions.map((d) => d.outcome)).toEqual(['REJECTED', 'RESERVED']);
+    expect(reserved).toEqual([{ sku: 'A', qty: 1 }]);
+  });
+});
+
+describe('settlementDeltas', () => {
+  test('nets commits and releases per SKU, sorted by SKU', () => {
+    expect(
+      settlementDeltas([
+        { action: 'COMMIT', quantities: [{ sku: 'B', qty: 2 }] },
+        {
+          action: 'RELEASE',
+          quantities: [
+            { sku: 'A', qty: 1 },
+            { sku: 'B', qty: 3 },
+          ],
+        },
+        { action: 'COMMIT', quantities: [{ sku: 'A', qty: 4 }] },
+      ]),
+    ).toEqual([
+      { sku: 'A', on_hand: -4, reserved: -5, sold: 4 },
+      { sku: 'B', on_hand: -2, reserved: -5, sold: 2 },
+    ]);
+  });
+
+  test('nothing to settle is no change', () => {
+    expect(settlementDeltas([])).toEqual([]);
   });
 });

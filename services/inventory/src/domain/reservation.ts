@@ -153,6 +153,33 @@ export function decideReservation(
   return { outcome: 'RESERVED', lines: priced.lines, total_cents: priced.total_cents, quantities };
 }
 
+/**
+ * Decides orders one after another against the same stock, as one batch: an order reserved earlier in the
+ * sequence has taken its units, so a later one sees only what is left. All or none per order, as
+ * `decideReservation`. `stock` is left as it is; `reserved` is what the whole sequence adds to `reserved`,
+ * one entry per SKU, sorted by SKU. Expects orders whose lines passed `orderProblems`.
+ */
+export function decideInSequence(
+  orders: readonly (readonly RequestedLine[])[],
+  stock: ReadonlyMap<string, StockLevel>,
+): { decisions: ReservationDecision[]; reserved: SkuQuantity[] } {
+  const levels = new Map<string, StockLevel>();
+  for (const [sku, level] of stock) levels.set(sku, { ...level });
+  const added = new Map<string, number>();
+  const decisions = orders.map((lines) => {
+    const decision = decideReservation(lines, levels);
+    if (decision.outcome === 'RESERVED') {
+      for (const { sku, qty } of decision.quantities) {
+        const level = levels.get(sku)!;
+        level.reserved += qty;
+        added.set(sku, (added.get(sku) ?? 0) + qty);
+      }
+    }
+    return decision;
+  });
+  return { decisions, reserved: quantitiesBySku([...added].map(([sku, qty]) => ({ sku, qty }))) };
+}
+
 /** Every line priced with the order's unit prices, and their sum. Expects lines that passed `orderProblems`. */
 export function priceOrder(lines: readonly RequestedLine[]): { lines: PricedLine[]; total_cents: number } {
   const priced = lines.map((line) => {
@@ -200,6 +227,40 @@ export function actionOnFinish(
       // Nothing was reserved; an order the inventory rejected cannot have been paid.
       return { action: 'NONE', conflict: outcome === 'PAID' };
   }
+}
+
+/** What settling reservations does to one SKU's row; every field is added to the column of that name. */
+export interface StockDelta {
+  sku: string;
+  on_hand: number;
+  reserved: number;
+  sold: number;
+}
+
+/**
+ * The net change to each SKU's row of committing (`COMMIT`: reserved units leave on hand and count as
+ * sold) or releasing (`RELEASE`: reserved units become available again) several reservations, one entry
+ * per SKU, sorted by SKU, so a batch updates every row once.
+ */
+export function settlementDeltas(
+  settlements: readonly { action: 'COMMIT' | 'RELEASE'; quantities: readonly SkuQuantity[] }[],
+): StockDelta[] {
+  const deltas = new Map<string, StockDelta>();
+  for (const { action, quantities } of settlements) {
+    for (const { sku, qty } of quantities) {
+      let delta = deltas.get(sku);
+      if (!delta) {
+        delta = { sku, on_hand: 0, reserved: 0, sold: 0 };
+        deltas.set(sku, delta);
+      }
+      delta.reserved -= qty;
+      if (action === 'COMMIT') {
+        delta.on_hand -= qty;
+        delta.sold += qty;
+      }
+    }
+  }
+  return [...deltas.values()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
 /** The status a reservation ends in after `action`. */

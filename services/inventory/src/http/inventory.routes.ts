@@ -20,10 +20,10 @@ function decodeCursor(cursor: string): string | undefined {
   return sku !== '' && encodeCursor(sku) === cursor ? sku : undefined;
 }
 
-const skuParams = z.object({ sku: z.string().min(1).max(200) });
-const orderParams = z.object({ order_id: z.string().min(1).max(200) });
+export const skuParams = z.object({ sku: z.string().min(1).max(200) });
+export const orderParams = z.object({ order_id: z.string().min(1).max(200) });
 
-const stockQuery = z.strictObject({
+export const stockQuery = z.strictObject({
   below: z.coerce.number().int().min(0).max(MAX_UNITS).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
   cursor: z
