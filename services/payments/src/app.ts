@@ -5,9 +5,11 @@ import type { PaymentsConfig } from './config';
 import { PaymentRepository } from './db/payment.repository';
 import { SimulatedGateway } from './gateway/simulated-gateway';
 import { inventoryReservedHandler } from './handlers/inventory-reserved.handler';
+import { paymentsOpenApi } from './http/payments.openapi';
 import { paymentsRoutes } from './http/payments.routes';
 import { webhooksRoutes } from './http/webhooks.routes';
 import { chargeSubmitter } from './workers/charge-submitter';
+import { DueListener, paymentsDueChannel } from './workers/due-listener';
 import { paymentTimeouts } from './workers/payment-timeouts';
 
 export interface PaymentsServiceOptions {
@@ -26,6 +28,7 @@ interface Wiring {
   gateway: SimulatedGateway | undefined;
   gatewayUrl: () => string | undefined;
   callbackUrl: () => string | undefined;
+  batchCallbackUrl: () => string | undefined;
 }
 
 function publicBaseUrl(config: PaymentsConfig, options: PaymentsServiceOptions): string | undefined {
@@ -65,6 +68,10 @@ export function paymentsService(options: PaymentsServiceOptions = {}): ServiceDe
           const base = publicBaseUrl(config, options);
           return base && new URL('/webhooks/gateway', base).toString();
         },
+        batchCallbackUrl: () => {
+          const base = publicBaseUrl(config, options);
+          return base && new URL('/webhooks/gateway/batch', base).toString();
+        },
       };
       wirings.set(ctx, wiring);
     }
@@ -93,6 +100,7 @@ export function paymentsService(options: PaymentsServiceOptions = {}): ServiceDe
         ...deps,
         gatewayUrl: w.gatewayUrl,
         callbackUrl: w.callbackUrl,
+        batchCallbackUrl: w.batchCallbackUrl,
         batchSize: config.PAYMENT_SUBMIT_BATCH,
         intervalMs: config.PAYMENT_POLL_MS,
         requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
@@ -101,6 +109,12 @@ export function paymentsService(options: PaymentsServiceOptions = {}): ServiceDe
         ...deps,
         timeoutMs: config.PAYMENT_TIMEOUT_MS,
         batchSize: config.PAYMENT_SUBMIT_BATCH,
+      });
+      const dueListener = new DueListener({
+        connectionString: config.DATABASE_URL,
+        channel: paymentsDueChannel(schema),
+        logger,
+        onDue: () => submitter.wake(),
       });
       const gateway = w.gateway;
       return [
@@ -115,6 +129,7 @@ export function paymentsService(options: PaymentsServiceOptions = {}): ServiceDe
             ]
           : []),
         submitter,
+        { start: () => dueListener.start(), stop: () => dueListener.stop() },
         timeouts,
       ];
     },
@@ -131,6 +146,7 @@ export function paymentsService(options: PaymentsServiceOptions = {}): ServiceDe
         bodyLimit: config.HTTP_BODY_LIMIT,
       });
     },
+    openapi: paymentsOpenApi,
     readiness: (ctx): ReadinessCheck[] => {
       const w = wire(ctx);
       return [

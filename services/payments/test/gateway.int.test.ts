@@ -4,7 +4,7 @@ import { uniqueId } from '@orderflow/contracts/testing';
 import { waitFor, verifyWebhook } from '@orderflow/runtime';
 import { gatewayOutcome } from '../src/domain/outcome';
 import { SimulatedGateway } from '../src/gateway/simulated-gateway';
-import { logger } from './support';
+import { expectDocumented, logger } from './support';
 
 // The simulated gateway on its own, against a bare HTTP receiver: what a payments service sees of it.
 const secret = 'gateway-test-secret-123';
@@ -31,7 +31,12 @@ beforeAll(async () => {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       received.push({ headers: req.headers, raw });
-      const paymentId = String((JSON.parse(raw.toString('utf8')) as { payment_id?: unknown }).payment_id);
+      const body = JSON.parse(raw.toString('utf8')) as {
+        payment_id?: unknown;
+        callbacks?: { payment_id?: unknown }[];
+      };
+      // A batch is scripted by its first callback's payment id.
+      const paymentId = String(body.payment_id ?? body.callbacks?.[0]?.payment_id);
       res.statusCode = script.get(paymentId)?.shift() ?? 200;
       res.end('{}');
     });
@@ -72,7 +77,12 @@ async function postCharge(body: unknown) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  const answer = { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  expectDocumented('gateway', 'POST', response.url, {
+    ...answer,
+    contentType: response.headers.get('content-type'),
+  });
+  return answer;
 }
 
 function callbacksFor(paymentId: string): (Received & { body: Record<string, unknown> })[] {
@@ -126,10 +136,13 @@ describe('simulated gateway', () => {
     await waitFor('the callback', () => callbacksFor(request.payment_id).length > 0);
     const third = await postCharge(request);
     expect(third.body.charge_id).toBe(first.body.charge_id);
-    const charge = (await (await fetch(`${gatewayUrl}/charges/${request.payment_id}`)).json()) as Record<
-      string,
-      unknown
-    >;
+    const chargeResponse = await fetch(`${gatewayUrl}/charges/${request.payment_id}`);
+    const charge = (await chargeResponse.json()) as Record<string, unknown>;
+    expectDocumented('gateway', 'GET', chargeResponse.url, {
+      status: chargeResponse.status,
+      contentType: chargeResponse.headers.get('content-type'),
+      body: charge,
+    });
     expect(charge).toMatchObject({ requests: 3, delivery: { attempts: 1, delivered: true } });
     expect(callbacksFor(request.payment_id)).toHaveLength(1);
   });
@@ -205,5 +218,116 @@ describe('simulated gateway', () => {
     } finally {
       await shortMemory.stop();
     }
+  });
+});
+
+describe('simulated gateway, batches', () => {
+  async function postBatch(body: unknown) {
+    const response = await fetch(`${gatewayUrl}/charges/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    expectDocumented('gateway', 'POST', response.url, {
+      ...answer,
+      contentType: response.headers.get('content-type'),
+    });
+    return answer;
+  }
+
+  interface BatchReceived extends Received {
+    body: { batch_id: string; callbacks: Record<string, unknown>[] };
+  }
+
+  function batchesWith(paymentId: string): BatchReceived[] {
+    return received
+      .map((r) => ({ ...r, body: JSON.parse(r.raw.toString('utf8')) as BatchReceived['body'] }))
+      .filter((r) => r.body.callbacks?.some((c) => c.payment_id === paymentId));
+  }
+
+  test('answers each charge of a batch in order, and calls back with all new outcomes in one signed POST', async () => {
+    const before = chargeRequest();
+    await postCharge(before);
+    const fresh = [chargeRequest(), chargeRequest(), chargeRequest()];
+    const batchCallbackUrl = `${callbackUrl}/batch`;
+    const answer = await postBatch({
+      charges: [...fresh, before, { ...before, amount_cents: 1 }],
+      batch_callback_url: batchCallbackUrl,
+    });
+    expect(answer.status).toBe(200);
+    const results = answer.body.results as Record<string, unknown>[];
+    expect(results.map((r) => [r.payment_id, r.status, r.replayed])).toEqual([
+      [fresh[0]!.payment_id, 202, false],
+      [fresh[1]!.payment_id, 202, false],
+      [fresh[2]!.payment_id, 202, false],
+      [before.payment_id, 202, true],
+      [before.payment_id, 409, undefined],
+    ]);
+    expect(results[4]).toMatchObject({ code: 'GATEWAY.IDEMPOTENCY_CONFLICT' });
+
+    const [batch] = await waitFor('the batched callback', () => {
+      const found = batchesWith(fresh[0]!.payment_id);
+      return found.length > 0 && found;
+    });
+    expect(batchesWith(fresh[0]!.payment_id)).toHaveLength(1);
+    expect(batch!.headers['x-delivery-id']).toBe(batch!.body.batch_id);
+    expect(batch!.headers['content-type']).toBe('application/octet-stream');
+    expect(
+      verifyWebhook({
+        secret,
+        header: batch!.headers['x-signature'] as string,
+        body: batch!.raw,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      }).ok,
+    ).toBe(true);
+    // Only the charges this batch created; the replayed one was called back on its own URL before.
+    expect(batch!.body.callbacks.map((c) => c.payment_id)).toEqual(fresh.map((f) => f.payment_id));
+    batch!.body.callbacks.forEach((callback, index) => {
+      expect(callback).toMatchObject({
+        delivery_id: expect.stringMatching(/^dlv_/),
+        charge_id: (results[index]!.charge as { charge_id: string }).charge_id,
+        order_id: fresh[index]!.order_id,
+        outcome: gatewayOutcome(seed, fresh[index]!.order_id, 0.5),
+      });
+    });
+    expect(new Set(batch!.body.callbacks.map((c) => c.delivery_id)).size).toBe(3);
+    expect(gateway.charge(fresh[0]!.payment_id)).toMatchObject({ batch_callback_url: batchCallbackUrl });
+    expect(callbacksFor(before.payment_id)).toHaveLength(1);
+  });
+
+  test('a failed batched callback is retried whole, same batch and delivery ids, freshly signed', async () => {
+    const fresh = [chargeRequest(), chargeRequest()];
+    script.set(fresh[0]!.payment_id, [503]);
+    await postBatch({ charges: fresh, batch_callback_url: `${callbackUrl}/batch` });
+    const attempts = await waitFor('two attempts', () => {
+      const found = batchesWith(fresh[0]!.payment_id);
+      return found.length >= 2 && found;
+    });
+    expect(attempts.map((a) => a.raw.toString('utf8'))).toEqual([
+      attempts[0]!.raw.toString('utf8'),
+      attempts[0]!.raw.toString('utf8'),
+    ]);
+    expect(new Set(attempts.map((a) => a.headers['x-delivery-id'])).size).toBe(1);
+    await waitFor(
+      'delivery recorded',
+      () => gateway.charge(fresh[1]!.payment_id)?.delivery.delivered === true,
+    );
+  });
+
+  test('without batch_callback_url each charge of a batch is called back on its own', async () => {
+    const fresh = [chargeRequest(), chargeRequest()];
+    expect((await postBatch({ charges: fresh })).status).toBe(200);
+    await waitFor('both callbacks', () => fresh.every((f) => callbacksFor(f.payment_id).length === 1));
+    expect(batchesWith(fresh[0]!.payment_id)).toEqual([]);
+  });
+
+  test('an invalid batch is refused with 400 naming the field', async () => {
+    const invalid = await postBatch({ charges: [chargeRequest(), chargeRequest({ currency: 'euro' })] });
+    expect(invalid.status).toBe(400);
+    expect((invalid.body.errors as { field: string }[]).map((e) => e.field)).toEqual([
+      'body.charges.1.currency',
+    ]);
+    expect((await postBatch({ charges: [] })).status).toBe(400);
   });
 });

@@ -2,7 +2,14 @@ import { eventIdFrom } from '@orderflow/contracts';
 import { buildOrdersPlaced, inventoryReservedFor } from '@orderflow/contracts/testing';
 import { waitFor } from '@orderflow/runtime';
 import { paymentIdFor } from '../src/domain/payment-events';
-import { inboxHas, orderIdWith, paymentRows, startPayments, type PaymentsHarness } from './support';
+import {
+  expectDocumented,
+  inboxHas,
+  orderIdWith,
+  paymentRows,
+  startPayments,
+  type PaymentsHarness,
+} from './support';
 
 let h: PaymentsHarness;
 
@@ -24,11 +31,13 @@ function reservationFor(orderId: string) {
 
 async function getPayment(orderId: string) {
   const response = await fetch(`${h.baseUrl}/payments/${encodeURIComponent(orderId)}`);
-  return {
+  const answer = {
     status: response.status,
     contentType: response.headers.get('content-type'),
     body: (await response.json()) as Record<string, unknown>,
   };
+  expectDocumented('payments', 'GET', response.url, answer);
+  return answer;
 }
 
 describe('inventory.reserved', () => {
@@ -95,6 +104,37 @@ describe('inventory.reserved', () => {
     };
     expect(charge.requests).toBe(1);
     expect(charge.delivery.attempts).toBe(1);
+  });
+
+  test('a batch of reservations, with two for one order and a bad one among them, records one payment per order', async () => {
+    const reservations = Array.from({ length: 30 }, () => reservationFor(orderIdWith('SUCCEEDED', h.config)));
+    const first = reservations[3]!;
+    const second = { ...first, event_id: eventIdFrom('second in batch', first.order_id), total_cents: 1 };
+    const bad = { ...reservationFor(orderIdWith('SUCCEEDED', h.config)), total_cents: -1 };
+    // One send: the reservations reach the consumer as batches of several events.
+    await h.reserve(...reservations.slice(0, 10), second, bad, ...reservations.slice(10));
+
+    await waitFor('every copy consumed', () =>
+      inboxHas(h, [...reservations.map((r) => r.event_id), second.event_id, bad.event_id]),
+    );
+    const { rows } = await h.pool.query<{
+      order_id: string;
+      reserved_event_id: string;
+      amount_cents: string;
+    }>(
+      `SELECT order_id, reserved_event_id, amount_cents FROM "${h.schema}".payments WHERE order_id = ANY($1)`,
+      [[...reservations.map((r) => r.order_id), bad.order_id]],
+    );
+    expect(rows).toHaveLength(30);
+    // In offset order: the first reservation of the order is the one recorded, with its amount.
+    const recorded = rows.find((r) => r.order_id === first.order_id)!;
+    expect(recorded.reserved_event_id).toBe(first.event_id);
+    expect(Number(recorded.amount_cents)).toBe(first.total_cents);
+    const dead = await waitFor(
+      'the bad one dead-lettered',
+      () => h.output.deadLetters(bad.order_id).length > 0 && h.output.deadLetters(bad.order_id),
+    );
+    expect(dead.map((d) => d.headers['x-dlq-error-code'])).toEqual(['PAYMENTS.INVALID_RESERVATION']);
   });
 
   test('a message that cannot be decoded goes to dlq.payments and the partition moves on', async () => {
@@ -164,5 +204,33 @@ describe('GET /payments/{order_id}', () => {
     expect(status).toBe(404);
     expect(contentType).toMatch(/^application\/problem\+json/);
     expect(body).toMatchObject({ status: 404, code: 'PAYMENTS.NOT_FOUND' });
+  });
+});
+
+describe('the charge submitter', () => {
+  test('is woken by a committed payment instead of waiting for its poll', async () => {
+    // A poll of a minute: only the NOTIFY of the new payment can get the charge out in time.
+    const slow = await startPayments({
+      PAYMENT_POLL_MS: '60000',
+      PAYMENT_DELAY_MS: '20',
+      PAYMENT_SUCCESS_RATE: '1',
+    });
+    try {
+      // After start-up: the first round, which runs at once, has found nothing.
+      await slow.settle();
+      const reserved = reservationFor(orderIdWith('SUCCEEDED', slow.config));
+      await slow.reserve(reserved);
+      const row = await waitFor(
+        'the charge to be accepted',
+        async () => {
+          const [found] = await paymentRows(slow, reserved.order_id);
+          return found?.submitted_at ? found : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
+      expect(row.submit_attempts).toBe(1);
+    } finally {
+      await slow.close();
+    }
   });
 });

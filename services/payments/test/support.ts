@@ -18,9 +18,28 @@ import {
   type RunningService,
   signWebhook,
 } from '@orderflow/runtime';
+import { openApiResponseValidator } from '@orderflow/runtime/testing/openapi';
 import { paymentsService } from '../src/app';
+import { gatewayOpenApi } from '../src/gateway/gateway.openapi';
+import { paymentsOpenApi } from '../src/http/payments.openapi';
 import { loadPaymentsConfig, type PaymentsConfig } from '../src/config';
 import { gatewayOutcome, type GatewayOutcome } from '../src/domain/outcome';
+
+const documentedResponse = {
+  payments: openApiResponseValidator(paymentsOpenApi),
+  gateway: openApiResponseValidator(gatewayOpenApi),
+};
+
+/** Holds an answer a test read to the documented schemas, so the OpenAPI documents cannot drift. */
+export function expectDocumented(
+  api: keyof typeof documentedResponse,
+  method: string,
+  url: string,
+  answer: { status: number; contentType: string | null; body: unknown },
+): void {
+  const { pathname } = new URL(url);
+  expect(documentedResponse[api]({ method, path: pathname, ...answer })).toEqual([]);
+}
 
 export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orderflow';
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -383,9 +402,11 @@ export async function postCallback(
     headers,
     body: options.sendInstead ?? raw,
   });
-  return {
+  const answer = {
     status: response.status,
     body: (await response.json()) as Record<string, unknown>,
     contentType: response.headers.get('content-type'),
   };
+  expectDocumented('payments', 'POST', response.url, answer);
+  return answer;
 }

@@ -134,3 +134,54 @@ describe('an unreachable gateway (GATEWAY_EMBEDDED=false)', () => {
     }
   });
 });
+
+describe('a gateway that refuses one charge of a batch (GATEWAY_EMBEDDED=false)', () => {
+  test('that payment fails as GATEWAY_ERROR; the others of the batch go through', async () => {
+    const port = await freePort();
+    const gateway = new SimulatedGateway({
+      secret: 'timeouts-test-secret-0123',
+      delayMs: 20,
+      successRate: 1,
+      seed: 'refusal',
+      logger,
+    });
+    await gateway.start({ host: '127.0.0.1', port });
+    const h = await startPayments({
+      GATEWAY_EMBEDDED: 'false',
+      GATEWAY_URL: `http://127.0.0.1:${port}`,
+      WEBHOOK_SECRET: 'timeouts-test-secret-0123',
+      PAYMENT_SEED: 'refusal',
+      PAYMENT_SUCCESS_RATE: '1',
+    });
+    try {
+      const refused = reservationFor(orderIdWith('SUCCEEDED', h.config));
+      const fine = reservationFor(orderIdWith('SUCCEEDED', h.config));
+      // The gateway already knows this payment id with another amount: it answers that item with 409.
+      const conflict = await fetch(`http://127.0.0.1:${port}/charges`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          payment_id: paymentIdFor(refused.order_id),
+          order_id: refused.order_id,
+          amount_cents: refused.total_cents + 1,
+          currency: refused.currency,
+          callback_url: 'http://127.0.0.1:9/nowhere',
+        }),
+      });
+      expect(conflict.status).toBe(202);
+      await h.reserve(refused, fine);
+      const failed = await h.output.outcome(refused.order_id);
+      expect(failed).toMatchObject({
+        topic: 'payments.failed',
+        value: {
+          reason: 'GATEWAY_ERROR',
+          detail: expect.stringContaining('gateway refused the charge (409): GATEWAY.IDEMPOTENCY_CONFLICT'),
+        },
+      });
+      expect((await h.output.outcome(fine.order_id)).topic).toBe('payments.succeeded');
+    } finally {
+      await h.close();
+      await gateway.stop();
+    }
+  });
+});

@@ -4,6 +4,8 @@ import { waitFor, signWebhook } from '@orderflow/runtime';
 import { paymentIdFor } from '../src/domain/payment-events';
 import {
   callbackFor,
+  expectDocumented,
+  type CallbackBody,
   deliveries,
   paymentRows,
   postCallback,
@@ -205,5 +207,132 @@ describe('POST /webhooks/gateway', () => {
     const response = await postCallback(h, callbackFor(ghost, 'SUCCEEDED'));
     expect(response).toMatchObject({ status: 404, body: { code: 'PAYMENTS.NOT_FOUND' } });
     expect(await deliveries(h, ghost.payment_id)).toEqual([]);
+  });
+});
+
+/** Posts a batch of callbacks as the gateway does: one signature over the whole body. */
+async function postBatch(
+  callbacks: CallbackBody[],
+  options: { secret?: string; timestamp?: number; batchId?: string; headerId?: string } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const batchId = options.batchId ?? `bat-${callbacks[0]?.delivery_id ?? 'empty'}`;
+  const raw = JSON.stringify({ batch_id: batchId, callbacks });
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const response = await fetch(`${h.baseUrl}/webhooks/gateway/batch`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/octet-stream',
+      'x-signature': signWebhook(options.secret ?? h.config.WEBHOOK_SECRET, raw, timestamp),
+      'x-delivery-id': options.headerId ?? batchId,
+    },
+    body: raw,
+  });
+  const answer = {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    contentType: response.headers.get('content-type'),
+  };
+  expectDocumented('payments', 'POST', response.url, answer);
+  return answer;
+}
+
+function resultsOf(answer: { body: Record<string, unknown> }): unknown[] {
+  return (answer.body.results as Record<string, unknown>[]).map((r) => [r.payment_id, r.result, r.status]);
+}
+
+describe('POST /webhooks/gateway/batch', () => {
+  test('one signed batch decides many payments in one go; replaying it changes nothing', async () => {
+    const [a, b, c] = await Promise.all([pendingPayment(), pendingPayment(), pendingPayment()]);
+    const callbacks = [
+      callbackFor(a!.payment, 'SUCCEEDED'),
+      callbackFor(b!.payment, 'DECLINED'),
+      callbackFor(c!.payment, 'SUCCEEDED'),
+    ];
+    const first = await postBatch(callbacks);
+    expect(first.status).toBe(200);
+    expect(resultsOf(first)).toEqual([
+      [a!.payment.payment_id, 'APPLIED', 'SUCCEEDED'],
+      [b!.payment.payment_id, 'APPLIED', 'FAILED'],
+      [c!.payment.payment_id, 'APPLIED', 'SUCCEEDED'],
+    ]);
+    for (const [{ payment, reserved }, topic] of [
+      [a!, 'payments.succeeded'],
+      [b!, 'payments.failed'],
+      [c!, 'payments.succeeded'],
+    ] as const) {
+      const outcome = await h.output.outcome(payment.order_id);
+      expect(outcome.topic).toBe(topic);
+      expect(outcome.value).toMatchObject({
+        event_id: eventIdFrom(topic, payment.payment_id),
+        causation_id: reserved.event_id,
+      });
+    }
+
+    // The same batch again (a retry), and its deliveries again inside another batch claiming otherwise.
+    const again = await postBatch(callbacks);
+    expect(resultsOf(again)).toEqual(callbacks.map((cb) => [cb.payment_id, 'DUPLICATE', undefined]));
+    const flipped = await postBatch([{ ...callbacks[0]!, outcome: 'DECLINED', type: 'charge.declined' }], {
+      batchId: 'bat-other',
+    });
+    expect(resultsOf(flipped)).toEqual([[a!.payment.payment_id, 'DUPLICATE', undefined]]);
+
+    await h.settle();
+    expect(await deliveries(h, a!.payment.payment_id)).toEqual([
+      { delivery_id: callbacks[0]!.delivery_id, outcome: 'SUCCEEDED', effect: 'APPLIED' },
+    ]);
+    for (const { payment } of [a!, b!, c!])
+      expect((await h.output.outcomes(payment.order_id)).length).toBe(1);
+  });
+
+  test('in one batch, a second callback for a payment is late, a repeated delivery id a duplicate, and bad items are not recorded', async () => {
+    const { payment } = await pendingPayment();
+    const other = await pendingPayment();
+    const declined = callbackFor(payment, 'DECLINED');
+    const succeeded = callbackFor(payment, 'SUCCEEDED');
+    const ghost = callbackFor(
+      { payment_id: paymentIdFor('ghost-batch'), order_id: 'ghost-batch', amount_cents: 1, currency: 'EUR' },
+      'SUCCEEDED',
+    );
+    const mismatch = callbackFor(other.payment, 'SUCCEEDED', {
+      amount_cents: other.payment.amount_cents + 1,
+    });
+    const answer = await postBatch([declined, succeeded, declined, ghost, mismatch]);
+    expect(answer.status).toBe(200);
+    expect(resultsOf(answer)).toEqual([
+      [payment.payment_id, 'APPLIED', 'FAILED'],
+      [payment.payment_id, 'LATE', 'FAILED'],
+      [payment.payment_id, 'DUPLICATE', undefined],
+      [ghost.payment_id, 'NOT_FOUND', undefined],
+      [other.payment.payment_id, 'MISMATCH', undefined],
+    ]);
+    await h.settle();
+    const [row] = await paymentRows(h, payment.order_id);
+    expect(row).toMatchObject({ status: 'FAILED', reason: 'DECLINED', late_outcome: 'SUCCEEDED' });
+    const recorded = await deliveries(h, payment.payment_id);
+    expect(recorded.sort((x, y) => (x.effect < y.effect ? -1 : 1))).toEqual([
+      { delivery_id: declined.delivery_id, outcome: 'DECLINED', effect: 'APPLIED' },
+      { delivery_id: succeeded.delivery_id, outcome: 'SUCCEEDED', effect: 'LATE' },
+    ]);
+    expect((await h.output.outcomes(payment.order_id)).map((o) => o.topic)).toEqual(['payments.failed']);
+    expect(await deliveries(h, ghost.payment_id)).toEqual([]);
+    await expectUntouched(other.payment.order_id, other.payment.payment_id);
+  });
+
+  test('a batch with a wrong or stale signature, a bad body or a swapped batch id is refused and nothing is stored', async () => {
+    const { payment } = await pendingPayment();
+    const callbacks = [callbackFor(payment, 'SUCCEEDED')];
+    const wrong = await postBatch(callbacks, { secret: 'not-the-webhook-secret' });
+    expect(wrong).toMatchObject({ status: 401, body: { code: 'PAYMENTS.WEBHOOK_UNAUTHENTICATED' } });
+    const stale = await postBatch(callbacks, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(stale).toMatchObject({ status: 401, body: { code: 'PAYMENTS.WEBHOOK_EXPIRED' } });
+    const swapped = await postBatch(callbacks, { headerId: 'another-id' });
+    expect(swapped).toMatchObject({ status: 400, body: { code: 'PAYMENTS.WEBHOOK_INVALID' } });
+    const empty = await postBatch([]);
+    expect(empty.status).toBe(400);
+    expect(empty.body.errors).toEqual([expect.objectContaining({ field: 'body.callbacks' })]);
+    const badItem = await postBatch([{ ...callbacks[0]!, outcome: 'MAYBE' as 'SUCCEEDED' }]);
+    expect(badItem.status).toBe(400);
+    expect(badItem.body.errors).toEqual([expect.objectContaining({ field: 'body.callbacks.0.outcome' })]);
+    await expectUntouched(payment.order_id, payment.payment_id);
   });
 });

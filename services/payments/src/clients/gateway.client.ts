@@ -1,4 +1,11 @@
-import { chargeAcceptedSchema, type ChargeAccepted, type ChargeRequest } from '../domain/gateway-contract';
+import {
+  chargeAcceptedSchema,
+  chargeBatchResponseSchema,
+  type ChargeAccepted,
+  type ChargeBatchItem,
+  type ChargeBatchRequest,
+  type ChargeRequest,
+} from '../domain/gateway-contract';
 
 export type ChargeResponse =
   { ok: true; charge: ChargeAccepted } | { ok: false; httpStatus?: number; error: string };
@@ -29,6 +36,45 @@ export async function requestCharge(
     return { ok: true, charge: chargeAcceptedSchema.parse(JSON.parse(text)) };
   } catch {
     // Accepted but unreadable: the charge may exist, so this is retried (the gateway is idempotent).
+    return { ok: false, error: `unreadable gateway answer: ${summarise(text)}` };
+  }
+}
+
+export type ChargeBatchResult =
+  { ok: true; results: ChargeBatchItem[] } | { ok: false; httpStatus?: number; error: string };
+
+/**
+ * Sends many charge requests in one `POST /charges/batch`; the answer has one result per charge, in order.
+ * Any failure of the request as a whole (network, status, unreadable answer) fails every charge in it.
+ */
+export async function requestCharges(
+  gatewayUrl: string,
+  request: ChargeBatchRequest,
+  timeoutMs: number,
+): Promise<ChargeBatchResult> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/charges/batch', gatewayUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: cause ? `${message} (${cause})` : message };
+  }
+  const text = await response.text().catch(() => '');
+  if (!response.ok)
+    return { ok: false, httpStatus: response.status, error: summarise(text) || `HTTP ${response.status}` };
+  try {
+    const { results } = chargeBatchResponseSchema.parse(JSON.parse(text));
+    const answered = results.length === request.charges.length;
+    if (answered && results.every((r, i) => r.payment_id === request.charges[i]!.payment_id))
+      return { ok: true, results };
+    return { ok: false, error: 'gateway batch answer does not match the request' };
+  } catch {
     return { ok: false, error: `unreadable gateway answer: ${summarise(text)}` };
   }
 }

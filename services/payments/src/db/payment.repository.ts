@@ -57,30 +57,61 @@ export class PaymentRepository {
     this.deliveries = `${quoteIdent(schema)}.webhook_deliveries`;
   }
 
-  /** Records a PENDING payment unless the order already has one; returns the existing one in that case. */
-  async insertPending(
+  /**
+   * Records a PENDING payment per entry unless its order already has one, in one statement; in list order,
+   * so of two entries for one order the first is recorded. Returns, per entry, whether it was recorded or
+   * the payment its order already had.
+   */
+  async insertPendingMany(
     db: Queryable,
-    payment: NewPayment,
-  ): Promise<{ created: true } | { created: false; existing: Payment }> {
-    const inserted = await db.query(
+    payments: readonly NewPayment[],
+  ): Promise<({ created: true } | { created: false; existing: Payment })[]> {
+    if (payments.length === 0) return [];
+    const column = <K extends keyof NewPayment>(key: K): NewPayment[K][] => payments.map((p) => p[key]);
+    const { rows: inserted } = await db.query<{ payment_id: string }>(
       `INSERT INTO ${this.payments}
          (payment_id, order_id, amount_cents, currency, correlation_id, reserved_event_id, reservation_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT DO NOTHING`,
+       SELECT payment_id, order_id, amount_cents, currency, correlation_id, reserved_event_id, reservation_id
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])
+         WITH ORDINALITY AS n(payment_id, order_id, amount_cents, currency, correlation_id, reserved_event_id,
+                              reservation_id, position)
+       ORDER BY position
+       ON CONFLICT DO NOTHING
+       RETURNING payment_id`,
       [
-        payment.payment_id,
-        payment.order_id,
-        payment.amount_cents,
-        payment.currency,
-        payment.correlation_id,
-        payment.reserved_event_id,
-        payment.reservation_id,
+        column('payment_id'),
+        column('order_id'),
+        column('amount_cents'),
+        column('currency'),
+        column('correlation_id'),
+        column('reserved_event_id'),
+        column('reservation_id'),
       ],
     );
-    if (inserted.rowCount === 1) return { created: true };
-    const existing = await this.findByOrderId(db, payment.order_id);
-    if (!existing) throw new Error(`payment for order ${payment.order_id} conflicted but cannot be found`);
-    return { created: false, existing };
+    // Each order's payment id is derived from the order, so one inserted id is one recorded order; a
+    // second entry of that order in the list is not it.
+    const created = new Set(inserted.map((r) => r.payment_id));
+    const missing = payments.filter((p) => !created.has(p.payment_id)).map((p) => p.order_id);
+    const existing = await this.findManyByOrderId(db, missing);
+    const seen = new Set<string>();
+    return payments.map((payment) => {
+      if (created.has(payment.payment_id) && !seen.has(payment.payment_id)) {
+        seen.add(payment.payment_id);
+        return { created: true };
+      }
+      const found = existing.get(payment.order_id);
+      if (!found) throw new Error(`payment for order ${payment.order_id} conflicted but cannot be found`);
+      return { created: false, existing: found };
+    });
+  }
+
+  async findManyByOrderId(db: Queryable, orderIds: readonly string[]): Promise<Map<string, Payment>> {
+    if (orderIds.length === 0) return new Map();
+    const { rows } = await db.query<PaymentRow>(
+      `SELECT ${COLUMNS} FROM ${this.payments} WHERE order_id = ANY($1::text[])`,
+      [[...new Set(orderIds)]],
+    );
+    return new Map(rows.map((row) => [row.order_id, toPayment(row)]));
   }
 
   async findByOrderId(db: Queryable, orderId: string): Promise<Payment | undefined> {
@@ -98,6 +129,22 @@ export class PaymentRepository {
       [paymentId],
     );
     return rows[0] && toPayment(rows[0]);
+  }
+
+  /**
+   * The payments with these ids, row-locked until the transaction ends, locked in payment id order so two
+   * transactions locking overlapping sets cannot deadlock. Ids with no payment are simply absent.
+   */
+  async lockMany(tx: PoolClient, paymentIds: readonly string[]): Promise<Map<string, Payment>> {
+    const found = new Map<string, Payment>();
+    if (paymentIds.length === 0) return found;
+    const { rows } = await tx.query<PaymentRow>(
+      `SELECT ${COLUMNS} FROM ${this.payments} WHERE payment_id = ANY($1::text[])
+       ORDER BY payment_id FOR UPDATE`,
+      [[...new Set(paymentIds)]],
+    );
+    for (const row of rows) found.set(row.payment_id, toPayment(row));
+    return found;
   }
 
   /**
@@ -141,6 +188,22 @@ export class PaymentRepository {
          SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = $3
        WHERE payment_id = $1 AND submitted_at IS NULL`,
       [paymentId, retryInMs, error.slice(0, 500)],
+    );
+  }
+
+  /** `markSubmitFailed` for many payments, in one statement. */
+  async markSubmitFailedMany(
+    db: Queryable,
+    failures: { paymentId: string; retryInMs: number }[],
+    error: string,
+  ): Promise<void> {
+    if (failures.length === 0) return;
+    await db.query(
+      `UPDATE ${this.payments} p
+         SET next_attempt_at = now() + f.retry_ms * interval '1 millisecond', last_error = $3
+       FROM unnest($1::text[], $2::int[]) AS f(payment_id, retry_ms)
+       WHERE p.payment_id = f.payment_id AND p.submitted_at IS NULL`,
+      [failures.map((f) => f.paymentId), failures.map((f) => f.retryInMs), error.slice(0, 500)],
     );
   }
 
@@ -188,6 +251,62 @@ export class PaymentRepository {
       `UPDATE ${this.payments} SET late_outcome = $2, late_outcome_at = now() WHERE payment_id = $1`,
       [paymentId, outcome],
     );
+  }
+
+  /** `recordLateOutcome` for many payments, in one statement (a payment listed twice keeps the last). */
+  async recordLateOutcomes(
+    tx: PoolClient,
+    late: { paymentId: string; outcome: GatewayOutcome }[],
+  ): Promise<void> {
+    if (late.length === 0) return;
+    const last = new Map(late.map((l) => [l.paymentId, l.outcome]));
+    await tx.query(
+      `UPDATE ${this.payments} p SET late_outcome = l.outcome, late_outcome_at = now()
+       FROM unnest($1::text[], $2::text[]) AS l(payment_id, outcome)
+       WHERE p.payment_id = l.payment_id`,
+      [[...last.keys()], [...last.values()]],
+    );
+  }
+
+  /** Which of these delivery ids were recorded before. */
+  async knownDeliveries(tx: PoolClient, deliveryIds: readonly string[]): Promise<Set<string>> {
+    if (deliveryIds.length === 0) return new Set();
+    const { rows } = await tx.query<{ delivery_id: string }>(
+      `SELECT delivery_id FROM ${this.deliveries} WHERE delivery_id = ANY($1::text[])`,
+      [deliveryIds],
+    );
+    return new Set(rows.map((r) => r.delivery_id));
+  }
+
+  /** Records many callbacks in one statement; returns how many were new (the others were seen before). */
+  async insertDeliveries(
+    tx: PoolClient,
+    deliveries: {
+      deliveryId: string;
+      paymentId: string;
+      outcome: GatewayOutcome;
+      effect: 'APPLIED' | 'LATE';
+      signedAt: number;
+      payload: unknown;
+    }[],
+  ): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    const result = await tx.query(
+      `INSERT INTO ${this.deliveries} (delivery_id, payment_id, outcome, effect, signed_at, payload)
+       SELECT d.delivery_id, d.payment_id, d.outcome, d.effect, to_timestamp(d.signed_at), d.payload
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::jsonb[])
+         AS d(delivery_id, payment_id, outcome, effect, signed_at, payload)
+       ON CONFLICT (delivery_id) DO NOTHING`,
+      [
+        deliveries.map((d) => d.deliveryId),
+        deliveries.map((d) => d.paymentId),
+        deliveries.map((d) => d.outcome),
+        deliveries.map((d) => d.effect),
+        deliveries.map((d) => d.signedAt),
+        deliveries.map((d) => JSON.stringify(d.payload)),
+      ],
+    );
+    return result.rowCount ?? 0;
   }
 
   /** Records a callback once; false when the delivery id was seen before. */

@@ -3,16 +3,26 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import {
   AppError,
   parseBody,
+  OPENAPI_PATH,
   problem,
   sendProblem,
+  serveOpenApi,
   startHttpServer,
   toProblem,
   type Logger,
   type RunningHttpServer,
 } from '@orderflow/runtime';
-import { chargeRequestSchema, type ChargeRequest, type GatewayCallback } from '../domain/gateway-contract';
+import {
+  chargeBatchRequestSchema,
+  chargeRequestSchema,
+  type ChargeBatchItem,
+  type ChargeRequest,
+  type GatewayCallback,
+  type GatewayCallbackBatch,
+} from '../domain/gateway-contract';
 import { gatewayOutcome, type GatewayOutcome } from '../domain/outcome';
 import { CallbackSender, type DeliveryState } from './callback-sender';
+import { gatewayOpenApi } from './gateway.openapi';
 
 export interface SimulatedGatewayOptions {
   /** HMAC key the callbacks are signed with. */
@@ -30,6 +40,8 @@ export interface SimulatedGatewayOptions {
    * a repeated charge request is recognised. Bounded so a long run does not grow without limit.
    */
   retentionMs?: number;
+  /** Most callbacks in one batched callback POST (default 100, which stays far below a 100 kB body limit). */
+  callbackBatchSize?: number;
 }
 
 /** One charge as the gateway keeps it (in memory: a restarted simulator forgets everything). */
@@ -40,6 +52,8 @@ export interface Charge {
   amount_cents: number;
   currency: string;
   callback_url: string;
+  /** Set when the charge came in a batch asking for batched callbacks: its outcome goes there. */
+  batch_callback_url?: string;
   outcome: GatewayOutcome;
   /** PENDING until the gateway "decides", at the callback time. */
   status: 'PENDING' | GatewayOutcome;
@@ -63,7 +77,8 @@ function sameCharge(charge: Charge, request: ChargeRequest): boolean {
 /**
  * A stand-in for a card payment provider, reached only over HTTP: `POST /charges` accepts a charge (202,
  * idempotent on payment_id) and, `delayMs` later, posts a signed callback with the seeded outcome to the
- * charge's callback_url, retrying failed deliveries with backoff.
+ * charge's callback_url, retrying failed deliveries with backoff. `POST /charges/batch` does the same for
+ * many charges in one request and, given a batch_callback_url, calls back with many results per signed POST.
  */
 export class SimulatedGateway {
   readonly app: Express;
@@ -75,6 +90,9 @@ export class SimulatedGateway {
   private server: RunningHttpServer | undefined;
   private baseUrl: string | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  /** Decided charges waiting for their batched callback, by batch callback URL. */
+  private readonly outgoing = new Map<string, Charge[]>();
+  private flushScheduled = false;
 
   constructor(private readonly options: SimulatedGatewayOptions) {
     this.log = options.logger.child({ component: 'gateway' });
@@ -117,6 +135,7 @@ export class SimulatedGateway {
     clearInterval(this.sweeper);
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.outgoing.clear();
     this.sender.stop();
     await Promise.allSettled([...this.deliveries]);
     await this.server?.close();
@@ -126,11 +145,41 @@ export class SimulatedGateway {
   private buildApp(): Express {
     const app = express();
     app.disable('x-powered-by');
-    app.use(express.json({ limit: 10_000 }));
+    const singleJson = express.json({ limit: 10_000 });
+    const batchJson = express.json({ limit: 1_000_000 });
     app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok', service: 'simulated-gateway' });
     });
-    app.post('/charges', (req, res) => {
+    app.get(OPENAPI_PATH, serveOpenApi(gatewayOpenApi));
+    // Registered before `/charges/:payment_id` would matter: that one is GET only.
+    app.post('/charges/batch', batchJson, (req, res) => {
+      const request = parseBody(chargeBatchRequestSchema, req);
+      const accepted: Charge[] = [];
+      const results = request.charges.map((item): ChargeBatchItem => {
+        const existing = this.charges.get(item.payment_id);
+        if (existing && !sameCharge(existing, item)) {
+          return {
+            payment_id: item.payment_id,
+            status: 409,
+            code: 'GATEWAY.IDEMPOTENCY_CONFLICT',
+            detail: `payment ${item.payment_id} was already charged with other details`,
+          };
+        }
+        if (existing) existing.requests++;
+        const charge = existing ?? this.record(item, request.batch_callback_url);
+        if (!existing) accepted.push(charge);
+        return {
+          payment_id: item.payment_id,
+          status: 202,
+          replayed: existing !== undefined,
+          charge: { charge_id: charge.charge_id, payment_id: charge.payment_id, status: charge.status },
+        };
+      });
+      // One timer for the charges this request created: they are all decided at the same moment.
+      if (accepted.length > 0) this.schedule(accepted);
+      res.status(200).json({ results });
+    });
+    app.post('/charges', singleJson, (req, res) => {
       const request = parseBody(chargeRequestSchema, req);
       const existing = this.charges.get(request.payment_id);
       if (existing) {
@@ -146,7 +195,8 @@ export class SimulatedGateway {
         res.json({ charge_id: existing.charge_id, payment_id: existing.payment_id, status: existing.status });
         return;
       }
-      const charge = this.accept(request);
+      const charge = this.record(request, undefined);
+      this.schedule([charge]);
       res
         .status(202)
         .json({ charge_id: charge.charge_id, payment_id: charge.payment_id, status: charge.status });
@@ -172,9 +222,10 @@ export class SimulatedGateway {
     return app;
   }
 
-  private accept(request: ChargeRequest): Charge {
+  private record(request: ChargeRequest, batchCallbackUrl: string | undefined): Charge {
     const charge: Charge = {
       ...request,
+      ...(batchCallbackUrl ? { batch_callback_url: batchCallbackUrl } : {}),
       charge_id: `ch_${randomUUID().replace(/-/g, '')}`,
       outcome: gatewayOutcome(this.options.seed, request.order_id, this.options.successRate),
       status: 'PENDING',
@@ -185,17 +236,19 @@ export class SimulatedGateway {
     };
     this.charges.set(charge.payment_id, charge);
     this.log.debug({ paymentId: charge.payment_id, orderId: charge.order_id }, 'charge accepted');
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.decide(charge);
-    }, this.options.delayMs);
-    this.timers.add(timer);
     return charge;
   }
 
-  private decide(charge: Charge): void {
-    charge.status = charge.outcome;
-    const callback: GatewayCallback = {
+  private schedule(charges: Charge[]): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      for (const charge of charges) this.decide(charge);
+    }, this.options.delayMs);
+    this.timers.add(timer);
+  }
+
+  private callbackOf(charge: Charge): GatewayCallback {
+    return {
       delivery_id: charge.delivery_id,
       type: charge.outcome === 'SUCCEEDED' ? 'charge.succeeded' : 'charge.declined',
       charge_id: charge.charge_id,
@@ -207,13 +260,63 @@ export class SimulatedGateway {
       decided_at: Date.now(),
       detail: charge.outcome === 'DECLINED' ? 'card declined (simulated)' : null,
     };
-    const delivery = this.sender
-      .deliver(charge.callback_url, charge.delivery_id, JSON.stringify(callback), charge.delivery)
-      .finally(() => {
-        charge.finished_at = Date.now();
-        this.deliveries.delete(delivery);
-      });
-    this.deliveries.add(delivery);
+  }
+
+  private decide(charge: Charge): void {
+    charge.status = charge.outcome;
+    if (charge.batch_callback_url) {
+      const queue = this.outgoing.get(charge.batch_callback_url);
+      if (queue) queue.push(charge);
+      else this.outgoing.set(charge.batch_callback_url, [charge]);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // Every charge decided in this turn of the event loop goes out together.
+        setImmediate(() => this.flush());
+      }
+      return;
+    }
+    this.track(
+      this.sender.deliver(
+        charge.callback_url,
+        charge.delivery_id,
+        JSON.stringify(this.callbackOf(charge)),
+        charge.delivery,
+      ),
+      [charge],
+    );
+  }
+
+  /**
+   * Sends the queued outcomes as batched callbacks. A batch is retried as a whole with the same batch id
+   * (signed afresh each attempt); each item keeps its own delivery id, which the receiver dedupes on.
+   */
+  private flush(): void {
+    this.flushScheduled = false;
+    const size = this.options.callbackBatchSize ?? 100;
+    for (const [url, queue] of this.outgoing) {
+      this.outgoing.delete(url);
+      for (let start = 0; start < queue.length; start += size) {
+        const charges = queue.slice(start, start + size);
+        const batchId = `bat_${randomUUID().replace(/-/g, '')}`;
+        const body: GatewayCallbackBatch = {
+          batch_id: batchId,
+          callbacks: charges.map((charge) => this.callbackOf(charge)),
+        };
+        // The charges of one batch share one delivery state: they are delivered (or given up) together.
+        const state: DeliveryState = { attempts: 0, delivered: false };
+        for (const charge of charges) charge.delivery = state;
+        this.track(this.sender.deliver(url, batchId, JSON.stringify(body), state), charges);
+      }
+    }
+  }
+
+  private track(delivery: Promise<void>, charges: Charge[]): void {
+    const tracked = delivery.finally(() => {
+      const now = Date.now();
+      for (const charge of charges) charge.finished_at = now;
+      this.deliveries.delete(tracked);
+    });
+    this.deliveries.add(tracked);
   }
 
   private forget(finishedBefore: number): void {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { AppError, parseParams } from '@orderflow/runtime';
 import type { Payment, PaymentRepository } from '../db/payment.repository';
 
-const params = z.object({ order_id: z.string().min(1).max(200) });
+export const paymentParams = z.object({ order_id: z.string().min(1).max(200) });
 
 function iso(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
@@ -32,7 +32,7 @@ export function paymentView(payment: Payment) {
 
 export function paymentsRoutes(router: Router, deps: { pool: Pool; repo: PaymentRepository }): void {
   router.get('/payments/:order_id', async (req, res) => {
-    const { order_id } = parseParams(params, req);
+    const { order_id } = parseParams(paymentParams, req);
     const payment = await deps.repo.findByOrderId(deps.pool, order_id);
     if (!payment) {
       throw new AppError({

@@ -1,6 +1,7 @@
 import express, { type Request, type Router } from 'express';
 import { AppError, JSON_CONTENT_TYPES, DELIVERY_ID_HEADER, SIGNATURE_HEADER } from '@orderflow/runtime';
 import { receiveCallback, type CallbackDeps } from '../use-cases/receive-callback';
+import { receiveCallbackBatch } from '../use-cases/receive-callback-batch';
 
 /**
  * The exact bytes of the request body. The shared HTTP stack parses JSON bodies before service routes
@@ -35,6 +36,31 @@ export function webhooksRoutes(router: Router, deps: CallbackDeps & { bodyLimit:
         });
       }
       const result = await receiveCallback(
+        deps,
+        {
+          raw,
+          signature: header(req, SIGNATURE_HEADER),
+          deliveryId: header(req, DELIVERY_ID_HEADER),
+          nowSeconds: Math.floor(Date.now() / 1000),
+        },
+        req.log,
+      );
+      res.status(200).json(result);
+    },
+  );
+  router.post(
+    '/webhooks/gateway/batch',
+    express.raw({ type: () => true, limit: deps.bodyLimit }),
+    async (req, res) => {
+      const raw = rawBody(req);
+      if (!raw) {
+        throw new AppError({
+          code: 'PAYMENTS.WEBHOOK_UNVERIFIABLE',
+          message: `Send the callback batch as application/octet-stream: a body sent as ${JSON_CONTENT_TYPES[0]} is parsed before its signature can be checked.`,
+          httpStatus: 415,
+        });
+      }
+      const result = await receiveCallbackBatch(
         deps,
         {
           raw,

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { z } from 'zod';
 import {
   AppError,
   fieldErrors,
@@ -43,7 +44,7 @@ const SIGNATURE_DETAIL: Record<SignatureFailure, string> = {
   FUTURE: 'The signature timestamp is more than 5 minutes in the future.',
 };
 
-function unauthenticated(failure: SignatureFailure): AppError {
+export function unauthenticated(failure: SignatureFailure): AppError {
   return new AppError({
     code:
       failure === 'STALE' || failure === 'FUTURE'
@@ -54,27 +55,32 @@ function unauthenticated(failure: SignatureFailure): AppError {
   });
 }
 
-function parseCallback(raw: Buffer): GatewayCallback {
+/** Parses a verified callback body against `schema`; `what` names it in the 400 ("callback", "callback batch"). */
+export function parseGatewayBody<T>(raw: Buffer, schema: z.ZodType<T>, what: string): T {
   let json: unknown;
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new AppError({
       code: 'PAYMENTS.WEBHOOK_INVALID',
-      message: 'The callback body is not JSON.',
+      message: `The ${what} body is not JSON.`,
       httpStatus: 400,
     });
   }
-  const parsed = gatewayCallbackSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new AppError({
       code: 'PAYMENTS.WEBHOOK_INVALID',
-      message: 'The callback body is not a gateway callback.',
+      message: `The callback body is not a gateway ${what}.`,
       httpStatus: 400,
       details: { errors: fieldErrors('body', parsed.error.issues) },
     });
   }
   return parsed.data;
+}
+
+export function parseCallback(raw: Buffer): GatewayCallback {
+  return parseGatewayBody(raw, gatewayCallbackSchema, 'callback');
 }
 
 /**
