@@ -10,7 +10,9 @@ import {
 } from '@orderflow/runtime';
 import type { AnalyticsConfig } from './config';
 import { KpiSnapshotRepository } from './db/kpi-snapshot.repository';
+import { analyticsOpenApi } from './http/analytics.openapi';
 import { analyticsRoutes } from './http/analytics.routes';
+import { dashboardRoutes } from './http/dashboard.routes';
 import { DeadLetterProducer } from './kafka/dead-letter.producer';
 import { EventDecoder } from './kafka/event-decoder';
 import { LiveConsumer } from './kafka/live-consumer';
@@ -149,7 +151,9 @@ export function analyticsService(options: AnalyticsServiceOptions = {}): Service
     routes: (router, ctx) => {
       const { store, kpis } = partsOf(ctx);
       analyticsRoutes(router, { store, kpis, now: options.now });
+      dashboardRoutes(router);
     },
+    openapi: analyticsOpenApi,
     readiness: (ctx) => {
       const { redis, live, guard } = partsOf(ctx);
       return [

@@ -14,12 +14,17 @@ import {
   TopicCollector,
   collectLogLines,
 } from '@orderflow/runtime';
+import { openApiResponseValidator } from '@orderflow/runtime/testing/openapi';
 import { analyticsService, analyticsStore, type AnalyticsServiceOptions } from '../src/app';
 import { loadAnalyticsConfig, type AnalyticsConfig } from '../src/config';
+import { analyticsOpenApi } from '../src/http/analytics.openapi';
 import { EventDecoder } from '../src/kafka/event-decoder';
 import { Rebuilder, type RebuilderOptions } from '../src/rebuild/rebuilder';
 import type { AnalyticsModel } from './model';
 import type { ScenarioEvent } from './scenario';
+
+// Every answer a test reads goes through the documented schemas too, so the document cannot drift.
+const documentedResponse = openApiResponseValidator(analyticsOpenApi);
 
 /** Only the topics analytics touches: quicker to create than the whole catalogue. */
 const OWN_TOPICS = ['orders.finished', 'refunds.processed', 'dlq.analytics'];
@@ -195,11 +200,13 @@ export class AnalyticsHarness {
 
   async get<T = unknown>(path: string): Promise<HttpAnswer<T>> {
     const response = await fetch(`${this.baseUrl}${path}`);
-    return {
+    const answer = {
       status: response.status,
       contentType: response.headers.get('content-type'),
       body: (await response.json()) as T,
     };
+    expect(documentedResponse({ method: 'GET', path, ...answer })).toEqual([]);
+    return answer;
   }
 
   /** The service's group has committed everything the input topics hold. */

@@ -13,6 +13,7 @@ import { ordersFinishedHandler } from './handlers/orders-finished.handler';
 import { refundsProcessedHandler } from './handlers/refunds-processed.handler';
 import { refundsRejectedHandler } from './handlers/refunds-rejected.handler';
 import { notificationsRoutes } from './http/notifications.routes';
+import { notifierOpenApi } from './http/notifier.openapi';
 import { deliveryMetrics, deliveryWorker } from './workers/delivery.worker';
 
 type Context = ServiceContext<NotifierConfig>;
@@ -138,6 +139,7 @@ export const notifierService: ServiceDefinition<NotifierConfig> = {
       wakeDelivery: () => worker.wake(),
     });
   },
+  openapi: notifierOpenApi,
   readiness: (ctx): ReadinessCheck[] => [
     {
       // Ready means the worker runs. A backlog (say an SMTP outage) is reported, never a reason to take

@@ -19,8 +19,13 @@ import {
   type RunningService,
   collectLogLines,
 } from '@orderflow/runtime';
+import { openApiResponseValidator } from '@orderflow/runtime/testing/openapi';
 import { notifierService } from '../src/app';
 import { loadNotifierConfig, type NotifierConfig } from '../src/config';
+import { notifierOpenApi } from '../src/http/notifier.openapi';
+
+// Every answer a test reads goes through the documented schemas too, so the document cannot drift.
+const documentedResponse = openApiResponseValidator(notifierOpenApi);
 
 export const API_TOKEN = 'notifier-test-token-0123456789';
 export const WEBHOOK_SECRET = 'notifier-test-webhook-secret';
@@ -212,7 +217,10 @@ export class NotifierHarness {
     headers: Record<string, string> = {},
   ): Promise<HttpAnswer<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as T };
+    const answer = { status: response.status, headers: response.headers, body: (await response.json()) as T };
+    const contentType = response.headers.get('content-type');
+    expect(documentedResponse({ method, path, contentType, ...answer })).toEqual([]);
+    return answer;
   }
 
   /** The notifications of an order, through the API. */

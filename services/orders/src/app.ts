@@ -11,6 +11,7 @@ import { ordersPlacedHandler } from './handlers/orders-placed.handler';
 import { paymentsFailedHandler } from './handlers/payments-failed.handler';
 import { paymentsSucceededHandler } from './handlers/payments-succeeded.handler';
 import type { OrderFactDeps } from './handlers/record-order-fact';
+import { ordersOpenApi } from './http/orders.openapi';
 import { ordersRoutes } from './http/orders.routes';
 import { OrderWaiters } from './http/order-waiters';
 import { StuckOrdersWorker } from './workers/stuck-orders.worker';
@@ -93,6 +94,7 @@ export const ordersService: ServiceDefinition<OrdersConfig> = {
     const { orders, waiters } = partsOf(ctx);
     ordersRoutes(router, { pool: ctx.pool, orders, waiters });
   },
+  openapi: ordersOpenApi,
   readiness: (ctx) => [
     {
       name: 'order_notifications',

@@ -353,6 +353,84 @@ describe('poison messages', () => {
   });
 });
 
+describe('batches', () => {
+  test('many orders in each batch, facts in every arrival order: each order gets its own outcome and one orders.finished', async () => {
+    const start = Date.now();
+    const placed = Array.from({ length: 12 }, (_, i) => buildOrdersPlaced({ occurred_at: start + i }));
+    const reserved = placed.map((p) => inventoryReservedFor(p, { occurred_at: start + 100 }));
+    const paid = reserved.map((r) => paymentsSucceededFor(r, { occurred_at: start + 200 }));
+    const inOrder = [0, 1, 2, 3];
+    const paidFirst = [4, 5, 6, 7];
+    const rejectedAfterPayment = [8, 9, 10, 11];
+    const pick = <T>(events: T[], indexes: number[]) => indexes.map((i) => events[i]!);
+    const rejected = pick(placed, rejectedAfterPayment).map((p) => inventoryRejectedFor(p));
+    const bad = buildOrdersPlaced({ total_cents: 1 });
+    const sameContent: OrdersPlaced = { ...placed[1]!, event_id: randomUUID() };
+    const paidAgain = { ...paid[0]!, event_id: randomUUID() };
+
+    // Each send is one batch per partition, several orders in each.
+    await orders.produce('payments.succeeded', ...pick(paid, [...paidFirst, ...rejectedAfterPayment]));
+    // A bad order in the middle of a batch, a redelivered copy and a same-content re-import.
+    await orders.produce(
+      'orders.placed',
+      ...placed.slice(0, 6),
+      bad,
+      placed[0]!,
+      sameContent,
+      ...placed.slice(6),
+    );
+    await orders.produce('inventory.reserved', ...pick(reserved, [...inOrder, ...paidFirst]));
+    await orders.produce('inventory.rejected', ...rejected);
+    await orders.produce('payments.succeeded', ...pick(paid, inOrder), paidAgain);
+
+    const finished = await waitFor('every order finished', async () => {
+      const all = await Promise.all(placed.map((p) => orders.finished(p.order_id)));
+      return all.every((f) => f.length > 0) ? all : undefined;
+    });
+    await orders.settled();
+    for (const [i, p] of placed.entries()) {
+      const emitted = await orders.finished(p.order_id);
+      expect(emitted).toHaveLength(1);
+      if (rejectedAfterPayment.includes(i)) {
+        expect(emitted[0]).toMatchObject({ status: 'FAILED', reason: 'OUT_OF_STOCK' });
+        expect(emitted[0]!.causation_id).toBe(rejected[rejectedAfterPayment.indexOf(i)]!.event_id);
+      } else {
+        expect(emitted[0]).toMatchObject({ status: 'PAID', causation_id: paid[i]!.event_id });
+      }
+    }
+    expect(finished).toHaveLength(placed.length);
+
+    const [dead] = await waitFor('the dead letter', () => {
+      const found = orders.deadLetters(bad.order_id);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(String(dead!.headers?.['x-dlq-error-code'])).toBe('ORDERS.INVALID_ORDER');
+    expect(orders.deadLetters(placed[0]!.order_id)).toEqual([]);
+
+    const first = (await order(placed[0]!.order_id)).body;
+    expect(first.timeline.map((e) => [e.type, e.outcome])).toEqual([
+      ['ORDER_PLACED', 'applied'],
+      ['INVENTORY_RESERVED', 'applied'],
+      ['PAYMENT_SUCCEEDED', 'applied'],
+      ['PAYMENT_SUCCEEDED', 'duplicate'],
+      ['ORDER_FINISHED', undefined],
+    ]);
+    const second = (await order(placed[1]!.order_id)).body;
+    expect(second.timeline.filter((e) => e.type === 'ORDER_PLACED').map((e) => e.outcome)).toEqual([
+      'applied',
+      'duplicate',
+    ]);
+    const early = (await order(placed[4]!.order_id)).body;
+    expect(early).toMatchObject({ status: 'PAID', conflicts: 0 });
+    const refused = (await order(placed[8]!.order_id)).body;
+    expect(refused).toMatchObject({ status: 'FAILED', reason: 'OUT_OF_STOCK', conflicts: 1 });
+    expect(refused.timeline.find((e) => e.event_id === paid[8]!.event_id)?.outcome).toBe('conflict');
+    // Only the batch with the bad order was re-run message by message; the others were applied whole.
+    const retried = orders.logs.filter((l) => l.msg === 'batch failed; retrying').map((l) => l.topic);
+    expect(retried.filter((topic) => topic !== orders.topic('orders.placed'))).toEqual([]);
+  });
+});
+
 describe('GET /orders/{id}', () => {
   test('an unknown order is a 404 problem', async () => {
     const answer = await orders.get<Problem>('/orders/no-such-order');

@@ -19,7 +19,9 @@ import {
   TopicCollector,
   collectLogLines,
 } from '@orderflow/runtime';
+import { openApiResponseValidator } from '@orderflow/runtime/testing/openapi';
 import { ordersService } from '../src/app';
+import { ordersOpenApi } from '../src/http/orders.openapi';
 import { loadOrdersConfig, type OrdersConfig } from '../src/config';
 
 const INPUT_TOPICS = [
@@ -35,6 +37,9 @@ export interface LogLine {
   msg: string;
   [key: string]: unknown;
 }
+
+// Every answer a test reads goes through the documented schemas too, so the document cannot drift.
+const documentedResponse = openApiResponseValidator(ordersOpenApi);
 
 export interface HttpAnswer<T = unknown> {
   status: number;
@@ -148,11 +153,13 @@ export class OrdersHarness {
 
   async get<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<HttpAnswer<T>> {
     const response = await fetch(`${this.baseUrl}${path}`, init);
-    return {
+    const answer = {
       status: response.status,
       contentType: response.headers.get('content-type'),
       body: (await response.json()) as T,
     };
+    expect(documentedResponse({ method: init?.method ?? 'GET', path, ...answer })).toEqual([]);
+    return answer;
   }
 
   /** The value of an unlabelled metric of this service (0 when absent). */

@@ -6,6 +6,7 @@ import { OrderRepository } from './db/order.repository';
 import { RefundRepository } from './db/refund.repository';
 import { ordersFinishedHandler } from './handlers/orders-finished.handler';
 import { refundsRequestedHandler } from './handlers/refunds-requested.handler';
+import { refundsOpenApi } from './http/refunds.openapi';
 import { refundsRoutes } from './http/refunds.routes';
 import { graceExpiryWorker } from './workers/grace-expiry.worker';
 
@@ -74,6 +75,7 @@ export function refundsService(options: { schema?: string } = {}): ServiceDefini
         apiToken: ctx.config.API_TOKEN,
       });
     },
+    openapi: refundsOpenApi,
     readiness: (ctx) => [
       {
         name: 'waiting_refunds',

@@ -23,8 +23,13 @@ import {
   TopicCollector,
   collectLogLines,
 } from '@orderflow/runtime';
+import { openApiResponseValidator } from '@orderflow/runtime/testing/openapi';
 import { refundsService } from '../src/app';
 import { loadRefundsConfig, type RefundsConfig } from '../src/config';
+import { refundsOpenApi } from '../src/http/refunds.openapi';
+
+// Every answer a test reads goes through the documented schemas too, so the document cannot drift.
+const documentedResponse = openApiResponseValidator(refundsOpenApi);
 
 const INPUT_TOPICS = ['refunds.requested', 'orders.finished'] as const;
 const OUTPUT_TOPICS = ['refunds.requested', 'refunds.processed', 'refunds.rejected', 'dlq.refunds'] as const;
@@ -185,22 +190,26 @@ export class RefundsHarness {
       headers,
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return {
+    const answer = {
       status: response.status,
       contentType: response.headers.get('content-type'),
       headers: response.headers,
       body: (await response.json()) as Record<string, unknown>,
     };
+    expect(documentedResponse({ method: 'POST', path: '/refunds', ...answer })).toEqual([]);
+    return answer;
   }
 
   async get<T = Record<string, unknown>>(path: string): Promise<HttpAnswer<T>> {
     const response = await fetch(`${this.baseUrl}${path}`);
-    return {
+    const answer = {
       status: response.status,
       contentType: response.headers.get('content-type'),
       headers: response.headers,
       body: (await response.json()) as T,
     };
+    expect(documentedResponse({ method: 'GET', path, ...answer })).toEqual([]);
+    return answer;
   }
 
   async dbQuery<R extends Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<R[]> {

@@ -20,7 +20,7 @@ export const MAX_LEADERBOARD_LIMIT = 100;
 const day = z.string().refine(isCalendarDay, 'expected a date YYYY-MM-DD');
 const currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code in capitals, e.g. EUR');
 
-const kpisQuery = z
+export const kpisQuery = z
   .object({
     date: day.optional(),
     from: day.optional(),
@@ -46,7 +46,7 @@ const kpisQuery = z
     }
   });
 
-const leaderboardQuery = z.object({
+export const leaderboardQuery = z.object({
   currency,
   limit: z.coerce.number().int().min(1).max(MAX_LEADERBOARD_LIMIT).default(10),
   month: z.string().refine(isCalendarMonth, 'expected a month YYYY-MM').optional(),

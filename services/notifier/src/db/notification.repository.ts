@@ -99,14 +99,21 @@ export class NotificationRepository {
     this.attemptsTable = `${quoteIdent(schema)}.notification_attempts`;
   }
 
-  /** Inserts PENDING notifications in one statement; ones that exist already are left alone. Returns how many are new. */
-  async insertPending(tx: PoolClient, rows: NewNotification[]): Promise<number> {
+  /**
+   * Inserts PENDING notifications (all those of a consumed batch) in one statement, in the given order, so
+   * that `seq` follows it; ones that exist already are left alone. Returns how many are new.
+   */
+  async insertPending(tx: PoolClient, rows: readonly NewNotification[]): Promise<number> {
     if (rows.length === 0) return 0;
     const result = await tx.query(
       `INSERT INTO ${this.notifications}
          (notification_id, event_id, topic, kind, channel, order_id, customer_id, recipient, content)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::jsonb[])
+       SELECT notification_id, event_id, topic, kind, channel, order_id, customer_id, recipient, content
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::text[], $9::jsonb[])
+         WITH ORDINALITY AS r(notification_id, event_id, topic, kind, channel, order_id, customer_id, recipient,
+                              content, n)
+       ORDER BY n
        ON CONFLICT DO NOTHING`,
       [
         rows.map((r) => r.notificationId),

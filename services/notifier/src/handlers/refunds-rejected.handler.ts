@@ -1,7 +1,7 @@
-import { eventHandler, type TopicHandler } from '@orderflow/runtime';
+import type { TopicHandler } from '@orderflow/runtime';
 import type { EventSerde, RefundsRejected } from '@orderflow/contracts';
 import { factsFromRefundsRejected } from '../domain/notification';
-import { recordNotifications, type NotifyDeps } from './record-notifications';
+import { notificationHandler, type NotifyDeps } from './record-notifications';
 
 /**
  * A refund request was refused. For an order the refunds service does not know the event has no customer:
@@ -10,9 +10,10 @@ import { recordNotifications, type NotifyDeps } from './record-notifications';
 export function refundsRejectedHandler(
   deps: NotifyDeps & { serde: EventSerde },
 ): TopicHandler<RefundsRejected> {
-  return eventHandler(
+  return notificationHandler(
     'refunds.rejected',
+    deps,
     (buffer) => deps.serde.decode('refunds.rejected', buffer),
-    (ctx, { value }) => recordNotifications(deps, ctx, factsFromRefundsRejected(value)),
+    factsFromRefundsRejected,
   );
 }

@@ -14,9 +14,9 @@ export interface NotificationsRoutesDeps {
   wakeDelivery: () => void;
 }
 
-const idParams = z.object({ id: z.string().min(1).max(200) });
+export const idParams = z.object({ id: z.string().min(1).max(200) });
 
-const listQuery = z.object({
+export const listQuery = z.object({
   order_id: z.string().min(1).max(200).optional(),
   customer_id: z.string().min(1).max(200).optional(),
   status: z.enum(NOTIFICATION_STATUSES).optional(),

@@ -1,28 +1,24 @@
 import type { OrdersPlaced } from '@orderflow/contracts';
-import { eventHandler, poison, type TopicHandler } from '@orderflow/runtime';
+import { poison, type TopicHandler } from '@orderflow/runtime';
 import { placedOrderFrom, placedOrderProblems } from '../domain/placed-order';
-import { recordOrderFact, type OrderFactDeps } from './record-order-fact';
+import { orderFactHandler, type OrderFactDeps } from './record-order-fact';
 
 /** orders.placed: the order itself. A re-import is a duplicate or a conflict, never a second order. */
 export function ordersPlacedHandler(deps: OrderFactDeps): TopicHandler<OrdersPlaced> {
-  return eventHandler(
-    'orders.placed',
-    (value) => deps.serde.decode('orders.placed', value),
-    async (ctx, { value: event }) => {
-      const problems = placedOrderProblems(event);
-      if (problems.length > 0) {
-        throw poison('ORDERS.INVALID_ORDER', `orders.placed is not a usable order: ${problems.join('; ')}`);
-      }
-      await recordOrderFact(ctx, deps, {
-        orderId: event.order_id,
-        fact: {
-          kind: 'placed',
-          eventId: event.event_id,
-          occurredAt: event.occurred_at,
-          contentHash: event.content_hash,
-        },
-        placed: placedOrderFrom(event),
-      });
-    },
-  );
+  return orderFactHandler<OrdersPlaced>('orders.placed', deps, (event) => {
+    const problems = placedOrderProblems(event);
+    if (problems.length > 0) {
+      throw poison('ORDERS.INVALID_ORDER', `orders.placed is not a usable order: ${problems.join('; ')}`);
+    }
+    return {
+      orderId: event.order_id,
+      fact: {
+        kind: 'placed',
+        eventId: event.event_id,
+        occurredAt: event.occurred_at,
+        contentHash: event.content_hash,
+      },
+      placed: placedOrderFrom(event),
+    };
+  });
 }

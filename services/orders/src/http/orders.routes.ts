@@ -15,14 +15,14 @@ export interface OrdersRoutesDeps {
 export const MAX_WAIT_MS = 30_000;
 export const DEFAULT_WAIT_MS = 10_000;
 
-const orderParams = z.object({ id: z.string().min(1).max(200) });
+export const orderParams = z.object({ id: z.string().min(1).max(200) });
 
-const orderQuery = z.object({
+export const orderQuery = z.object({
   wait: z.literal('final').optional(),
   timeout_ms: z.coerce.number().int().min(0).max(MAX_WAIT_MS).default(DEFAULT_WAIT_MS),
 });
 
-const listQuery = z.object({
+export const listQuery = z.object({
   // PENDING orders (not placed yet) are not listed, so they are not a filter either.
   status: z.enum(['PLACED', 'RESERVED', 'PAID', 'FAILED']).optional(),
   customer_id: z.string().min(1).max(200).optional(),

@@ -90,6 +90,23 @@ export class OrderRepository {
     return toOrder(rows[0]!);
   }
 
+  /**
+   * lockOrCreate for many orders, in two statements whatever their number: placeholders for the unknown
+   * ones, then every row locked in order-id order (as lockMany), so two batches cannot deadlock.
+   */
+  async lockOrCreateMany(tx: PoolClient, orderIds: readonly string[]): Promise<Map<string, ProjectedOrder>> {
+    const ids = [...new Set(orderIds)].sort();
+    if (ids.length === 0) return new Map();
+    await tx.query(
+      `INSERT INTO ${this.table} (order_id)
+       SELECT id FROM unnest($1::text[]) AS t(id) ORDER BY id
+       ON CONFLICT (order_id) DO NOTHING`,
+      [ids],
+    );
+    const locked = await this.lockMany(tx, ids);
+    return new Map(locked.map((order) => [order.orderId, order]));
+  }
+
   /** Locks existing rows in order-id order, so two transactions locking overlapping sets cannot deadlock. */
   async lockMany(tx: PoolClient, orderIds: string[]): Promise<ProjectedOrder[]> {
     const { rows } = await tx.query<OrderRow>(
@@ -106,30 +123,42 @@ export class OrderRepository {
     return rows[0] && toOrder(rows[0]);
   }
 
-  /** Fills in a locked placeholder with the order's outcome. */
-  async recordOutcome(tx: PoolClient, outcome: OrderOutcomeRecord): Promise<ProjectedOrder> {
+  /**
+   * Fills in locked placeholders with their orders' outcomes, in one statement (one outcome per order).
+   * Returns the orders whose outcome was recorded; one that already had an outcome is left alone and
+   * missing from the result.
+   */
+  async recordOutcomes(
+    tx: PoolClient,
+    outcomes: readonly OrderOutcomeRecord[],
+  ): Promise<Map<string, ProjectedOrder>> {
+    if (outcomes.length === 0) return new Map();
     const { rows } = await tx.query<OrderRow>(
-      `UPDATE ${this.table} SET status = $2, total_cents = $3, paid_cents = $4, currency = $5, customer_id = $6,
-         customer_email = $7, customer_name = $8, placed_at = $9, finished_at = $10, finished_event_id = $11,
-         updated_at = now()
-       WHERE order_id = $1 AND status IS NULL
-       RETURNING ${COLUMNS}`,
+      `UPDATE ${this.table} AS o SET status = r.status, total_cents = r.total_cents, paid_cents = r.paid_cents,
+         currency = r.currency, customer_id = r.customer_id, customer_email = r.customer_email,
+         customer_name = r.customer_name, placed_at = r.placed_at, finished_at = r.finished_at,
+         finished_event_id = r.finished_event_id, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+                   $8::text[], $9::timestamptz[], $10::timestamptz[], $11::text[])
+         AS r(order_id, status, total_cents, paid_cents, currency, customer_id, customer_email, customer_name,
+              placed_at, finished_at, finished_event_id)
+       WHERE o.order_id = r.order_id AND o.status IS NULL
+       RETURNING o.*`,
       [
-        outcome.orderId,
-        outcome.status,
-        outcome.totalCents,
-        outcome.status === 'PAID' ? outcome.totalCents : 0,
-        outcome.currency,
-        outcome.customer.customer_id,
-        outcome.customer.email,
-        outcome.customer.name,
-        new Date(outcome.placedAt),
-        new Date(outcome.finishedAt),
-        outcome.finishedEventId,
+        outcomes.map((o) => o.orderId),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => o.totalCents),
+        outcomes.map((o) => (o.status === 'PAID' ? o.totalCents : 0)),
+        outcomes.map((o) => o.currency),
+        outcomes.map((o) => o.customer.customer_id),
+        outcomes.map((o) => o.customer.email),
+        outcomes.map((o) => o.customer.name),
+        outcomes.map((o) => new Date(o.placedAt)),
+        outcomes.map((o) => new Date(o.finishedAt)),
+        outcomes.map((o) => o.finishedEventId),
       ],
     );
-    if (!rows[0]) throw new Error(`order ${outcome.orderId} has no placeholder to record its outcome in`);
-    return toOrder(rows[0]);
+    return new Map(rows.map((row) => [row.order_id, toOrder(row)]));
   }
 
   async setRefunded(tx: PoolClient, orderId: string, refundedCents: number): Promise<void> {

@@ -149,14 +149,25 @@ export class RefundRepository {
     );
   }
 
-  /** The waiting requests of an order (whose row the caller has locked), in the order they arrived. */
-  async lockWaiting(tx: PoolClient, orderId: string): Promise<Refund[]> {
+  /**
+   * The waiting requests of these orders (whose rows the caller has locked), in one statement: each
+   * order's in the order they arrived. Orders without any are missing from the result.
+   */
+  async lockWaitingMany(tx: PoolClient, orderIds: readonly string[]): Promise<Map<string, Refund[]>> {
+    const byOrder = new Map<string, Refund[]>();
+    if (orderIds.length === 0) return byOrder;
     const { rows } = await tx.query<RefundRow>(
-      `SELECT ${COLUMNS} FROM ${this.table} WHERE order_id = $1 AND status = 'WAITING'
-       ORDER BY waiting_seq FOR UPDATE`,
-      [orderId],
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE order_id = ANY($1::text[]) AND status = 'WAITING'
+       ORDER BY order_id, waiting_seq FOR UPDATE`,
+      [[...new Set(orderIds)].sort()],
     );
-    return rows.map(toRefund);
+    for (const row of rows) {
+      const refund = toRefund(row);
+      const list = byOrder.get(refund.order_id);
+      if (list) list.push(refund);
+      else byOrder.set(refund.order_id, [refund]);
+    }
+    return byOrder;
   }
 
   /** Orders with a request that has waited longer than `graceMs`, without locking anything. */

@@ -17,12 +17,15 @@ import { orderRefundsView, refundView } from './refund.view';
 
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
-const orderId = z.string('must be a string').superRefine((value, ctx) => {
-  const problem = orderIdProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+const orderId = z
+  .string('must be a string')
+  .superRefine((value, ctx) => {
+    const problem = orderIdProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ description: 'The order id: 1..256 characters, no surrounding whitespace or control characters.' });
 
-const refundRequestBody = z.object(
+export const refundRequestBody = z.object(
   {
     order_id: orderId,
     amount_cents: z
@@ -31,20 +34,19 @@ const refundRequestBody = z.object(
       .positive('must be greater than 0')
       .max(Number.MAX_SAFE_INTEGER, 'is too large')
       .nullable()
-      .optional(),
+      .optional()
+      .meta({ description: 'Cents to refund; omitted or null: everything still refundable.' }),
     reason: z
       .string('must be a string')
       .refine((value) => value.trim() !== '', 'must not be empty')
-      .refine(
-        (value) => value.length <= MAX_REASON_LENGTH,
-        `must be at most ${MAX_REASON_LENGTH} characters`,
-      ),
+      .refine((value) => value.length <= MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH} characters`)
+      .meta({ description: `Why: not blank, at most ${MAX_REASON_LENGTH} characters.` }),
   },
   'must be a JSON object',
 );
 
-const refundParams = z.object({ refund_id: z.string().min(1).max(200) });
-const orderParams = z.object({ order_id: orderId });
+export const refundParams = z.object({ refund_id: z.string().min(1).max(200) });
+export const orderParams = z.object({ order_id: orderId });
 
 export interface RefundsRoutesDeps extends RequestRefundDeps {
   orders: OrderRepository;
