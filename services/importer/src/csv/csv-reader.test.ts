@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { FatalError } from '../fatal-error';
-import { CsvReader, MAX_RECORD_CHARS, type CsvRecord } from './csv-reader';
+import { CsvReader, MAX_RECORD_CHARS, splitQuotedRecord, type CsvRecord } from './csv-reader';
 
 let dir: string;
 
@@ -116,8 +116,8 @@ describe('CsvReader', () => {
   test('reads what csv-parse reads, across chunk boundaries, multi-byte characters and mixed line ends', async () => {
     let seed = 7;
     const random = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed % n;
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
     };
     const pieces = [
       'plain',
@@ -165,5 +165,54 @@ describe('CsvReader', () => {
     for await (const _ of reader.records()) count += 1;
     expect(count).toBe(100_001);
     expect(reader.bytesRead).toBe(4 + 400_000);
+  });
+});
+
+describe('splitQuotedRecord', () => {
+  const options = { relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n', '\r'] };
+
+  test('splits what it accepts exactly as csv-parse does, and leaves other shapes to it', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const pieces = ['', 'a', 'b c', ' x ', ',', '"', '""', 'q"q', '\r\n', '\n', 'é€😀', 'Set of 4, blue'];
+    let accepted = 0;
+    let refused = 0;
+    for (let n = 0; n < 5_000; n += 1) {
+      const fields = Array.from({ length: 1 + random(6) }, () => {
+        const piece = pieces[random(pieces.length)]! + pieces[random(pieces.length)]!;
+        const quoted = `"${piece.replace(/"/g, '""')}"`;
+        switch (random(8)) {
+          case 0:
+            return piece.replace(/[\r\n,]/g, ''); // maybe a stray quote in an unquoted field
+          case 1:
+            return `${quoted}x`; // text after the closing quote
+          default:
+            return /[",\r\n]/.test(piece) || random(2) === 0 ? quoted : piece;
+        }
+      });
+      const text = fields.join(',');
+      if (!text.includes('"')) continue;
+      const ours = splitQuotedRecord(text);
+      if (ours === undefined) {
+        refused += 1;
+        continue;
+      }
+      accepted += 1;
+      expect([text, ours]).toEqual([text, (parse(text, options) as string[][])[0]]);
+    }
+    expect(accepted).toBeGreaterThan(1_000);
+    expect(refused).toBeGreaterThan(1_000);
+  });
+
+  test('examples', () => {
+    expect(splitQuotedRecord('a,"b, c","say ""hi""",d')).toEqual(['a', 'b, c', 'say "hi"', 'd']);
+    expect(splitQuotedRecord('"",""')).toEqual(['', '']);
+    expect(splitQuotedRecord('"a\r\nb",')).toEqual(['a\r\nb', '']);
+    expect(splitQuotedRecord('a,b"c')).toBeUndefined();
+    expect(splitQuotedRecord('"a"b,c')).toBeUndefined();
+    expect(splitQuotedRecord(' "a",c')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
-import { eventIdFrom, type InventoryStockLevels, type OrdersPlaced } from '@orderflow/contracts';
+import type { InventoryStockLevels, OrdersPlaced } from '@orderflow/contracts';
+import { eventIdOf } from './event-id';
 import type { AssembledOrder } from './order-assembler';
 import type { StockRow } from './stock-row.schema';
 
@@ -41,7 +42,7 @@ export function ordersPlacedEvent(
 ): OrdersPlaced {
   const contentHash = orderContentHash(order, placedAtFromFile);
   return {
-    event_id: eventIdFrom('orders.placed', order.orderId, contentHash),
+    event_id: eventIdOf('orders.placed', order.orderId, contentHash),
     occurred_at: occurredAt,
     order_id: order.orderId,
     correlation_id: context.importId,
@@ -68,7 +69,7 @@ export function stockLevelsEvent(
   occurredAt: number,
 ): InventoryStockLevels {
   return {
-    event_id: eventIdFrom('inventory.stock-levels', context.importId, row.sku),
+    event_id: eventIdOf('inventory.stock-levels', context.importId, row.sku),
     occurred_at: occurredAt,
     correlation_id: context.importId,
     causation_id: null,

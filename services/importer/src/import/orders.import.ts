@@ -10,6 +10,7 @@ import type { EventPublisher } from '../kafka/event-publisher';
 import { Reporter } from '../output/reporter';
 import type { ImportSummary } from '../output/summary';
 import { loadCatalog } from './catalog';
+import { Pacer, sleep } from './pacer';
 import {
   connectPublisher,
   openCsv,
@@ -27,6 +28,8 @@ export interface OrdersImportOptions {
   dryRun: boolean;
   /** Events per produce request. */
   batchSize?: number | undefined;
+  /** At most this many orders per second (for latency benchmarks); unlimited when unset. */
+  rate?: number | undefined;
 }
 
 export const ORDER_REJECTS_HEADER = ['line', 'order_id', 'column', 'reason', 'raw'] as const;
@@ -158,6 +161,8 @@ async function run(
     rejectsFile = await openRejects(options.rejects, ORDER_REJECTS_HEADER);
     if (!options.dryRun) publisher = await connectPublisher('orders.placed', environment, options.batchSize);
     reporter.start();
+    const pacer = options.rate !== undefined && publisher ? new Pacer(options.rate, now) : undefined;
+    let paced = 0;
     for await (const record of csv.records) {
       if (environment.signal?.aborted) {
         interrupted = true;
@@ -173,6 +178,15 @@ async function run(
       if (batchFull) {
         batchFull = false;
         await publisher!.flush();
+      }
+      if (pacer && counts.valid > paced) {
+        // An order was just queued: send it now, then wait until the next one is due.
+        paced = counts.valid;
+        const wait = pacer.delayMs(paced);
+        if (wait > 0) {
+          await publisher!.flush();
+          await sleep(wait);
+        }
       }
       if (counts.rows % PROGRESS_EVERY_ROWS === 0) progress();
     }

@@ -1,7 +1,9 @@
 import { connect as tcpConnect } from 'node:net';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { keyOf, type EventSerde, type TopicName, type TopicValue } from '@orderflow/contracts';
 import { FatalError } from '../fatal-error';
+import { KeyPartitioner } from './key-partitioner';
+import { SendWindow } from './send-window';
 import { WireEncoder } from './wire-encoder';
 
 export interface PublisherOptions<T extends TopicName> {
@@ -14,9 +16,12 @@ export interface PublisherOptions<T extends TopicName> {
   physicalTopic: string;
   /** Events per produce request. */
   batchSize?: number;
+  /** Full batches queued or in flight, not yet acknowledged, before reading waits. */
+  maxInFlightBatches?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
+export const DEFAULT_IN_FLIGHT_BATCHES = 4;
 const PROBE_TIMEOUT_MS = 3_000;
 const CONNECT_TIMEOUT_MS = 15_000;
 
@@ -85,14 +90,18 @@ export async function checkReachable(brokers: readonly string[], registryUrl: st
 /**
  * Produces one topic's events in batches with an idempotent producer (acks=all, one request in flight,
  * Java-compatible murmur2 partitioner, so keys land where the other services' events for them do).
- * At most one batch is in flight while the next one fills: the caller awaits `flush()` when `add()` says
- * the batch is full, which holds the CSV stream back while Kafka catches up, so memory stays flat.
+ * Full batches queue in a window of `maxInFlightBatches` and go to kafkajs one at a time, each once the one
+ * before is acknowledged; the caller awaits `flush()` when `add()` says the batch is full, and that waits
+ * only while the window is full, which holds the CSV stream back while Kafka catches up, so memory stays
+ * flat. (Waiting for each batch's acknowledgement before reading on made reading stop for every round trip
+ * to a broker busy on the same cores.)
  */
 export class EventPublisher<T extends TopicName> {
   /** Encoded as soon as added: the batch holds views of shared buffers instead of event object graphs,
-   * which would outlive young-generation GCs while the batch fills and pile up in the old generation. */
-  private batch: { key: string; value: Buffer }[] = [];
-  private inFlight: Promise<void> = Promise.resolve();
+   * which would outlive young-generation GCs while the batch fills and pile up in the old generation.
+   * Keys are bytes too: kafkajs would convert a string key twice (to partition it, then to write it). */
+  private batch: { key: Buffer; value: Buffer }[] = [];
+  private readonly window: SendWindow;
   private sentCount = 0;
   private readonly batchSize: number;
 
@@ -102,6 +111,7 @@ export class EventPublisher<T extends TopicName> {
     private readonly encoder: WireEncoder<T>,
   ) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.window = new SendWindow(options.maxInFlightBatches ?? DEFAULT_IN_FLIGHT_BATCHES);
   }
 
   static async connect<T extends TopicName>(options: PublisherOptions<T>): Promise<EventPublisher<T>> {
@@ -136,7 +146,8 @@ export class EventPublisher<T extends TopicName> {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs' DefaultPartitioner choices (Java-compatible murmur2), without its per-message Long maths.
+      createPartitioner: KeyPartitioner,
       // Bounded, unlike kafkajs' default for idempotent producers (retry for ever): an import facing a
       // broker that stays down should fail and be re-run (event ids make that safe), not hang.
       retry: { retries: 5 },
@@ -158,44 +169,45 @@ export class EventPublisher<T extends TopicName> {
 
   /** Queues an event; true when the batch is full and the caller should `await flush()`. */
   add(value: TopicValue<T>): boolean {
-    this.batch.push({ key: keyOf(this.options.topic, value), value: this.encoder.encode(value) });
+    this.batch.push({
+      key: Buffer.from(keyOf(this.options.topic, value)),
+      value: this.encoder.encode(value),
+    });
     return this.batch.length >= this.batchSize;
   }
 
-  /** Waits for the batch before, then sends the queued events without waiting. */
+  /** Queues the events for sending behind the batches before, waiting only while the window is full. */
   async flush(): Promise<void> {
-    if (this.batch.length === 0) return this.inFlight;
+    if (this.batch.length === 0) return;
     const messages = this.batch;
     this.batch = [];
     const { physicalTopic } = this.options;
-    await this.inFlight;
-    const sending = this.producer
-      .send({
-        topic: physicalTopic,
-        acks: -1,
-        messages,
-      })
-      .then(
-        () => {
-          this.sentCount += messages.length;
-        },
-        (error: unknown) => {
-          throw new FatalError(
-            `producing to ${physicalTopic} failed after ${this.sentCount} events: ${reasonOf(error)} (importing the file again is safe)`,
-            { cause: error },
-          );
-        },
-      );
-    // Surfaces at the next flush or close; this only keeps Node from calling it unhandled meanwhile.
-    sending.catch(() => undefined);
-    this.inFlight = sending;
+    await this.window.submit(() =>
+      this.producer
+        .send({
+          topic: physicalTopic,
+          acks: -1,
+          messages,
+        })
+        .then(
+          () => {
+            this.sentCount += messages.length;
+          },
+          (error: unknown) => {
+            throw new FatalError(
+              `producing to ${physicalTopic} failed after ${this.sentCount} events: ${reasonOf(error)} (importing the file again is safe)`,
+              { cause: error },
+            );
+          },
+        ),
+    );
   }
 
   /** Sends what is queued, waits for every batch, and disconnects. */
   async close(): Promise<void> {
     try {
       await this.flush();
-      await this.inFlight;
+      await this.window.drain();
     } finally {
       await this.disconnect();
     }
