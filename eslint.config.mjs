@@ -39,7 +39,13 @@ export default tseslint.config(
   },
   {
     // CLIs print to the terminal on purpose.
-    files: ['**/src/cli.ts', '**/src/cli/**/*.ts', '**/scripts/**/*.ts'],
+    files: [
+      '**/src/cli.ts',
+      '**/src/cli/**/*.ts',
+      '**/scripts/**/*.ts',
+      'tools/*/src/**/*.ts',
+      'bench/src/**/*.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

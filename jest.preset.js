@@ -8,6 +8,11 @@ module.exports = {
     '^@orderflow/contracts/testing$': path.join(__dirname, 'packages/contracts/src/testing/index.ts'),
     '^@orderflow/contracts$': path.join(__dirname, 'packages/contracts/src/index.ts'),
     '^@orderflow/runtime$': path.join(__dirname, 'packages/runtime/src/index.ts'),
+    '^@orderflow/runtime/testing/openapi$': path.join(__dirname, 'packages/runtime/src/testing/openapi.ts'),
+    '^@orderflow/runtime/testing/http-fuzz$': path.join(
+      __dirname,
+      'packages/runtime/src/testing/http-fuzz.ts',
+    ),
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
