@@ -3,6 +3,35 @@ import { orderTimeline, type RecordedFact } from './order-timeline';
 describe('order timeline', () => {
   const at = (minute: number) => Date.UTC(2025, 0, 15, 10, minute);
 
+  test('orders.finished sorts after the facts it was decided from even when their clocks ran ahead', () => {
+    const recorded: RecordedFact[] = [
+      {
+        seq: 1,
+        receivedAt: at(1),
+        fact: { kind: 'placed', eventId: 'p', occurredAt: at(1), contentHash: 'h' },
+      },
+      {
+        seq: 2,
+        receivedAt: at(2),
+        fact: { kind: 'reserved', eventId: 'r', occurredAt: at(2), reservationId: 'x' },
+      },
+      // The payments host's clock is five minutes ahead of ours.
+      {
+        seq: 3,
+        receivedAt: at(3),
+        fact: { kind: 'payment-succeeded', eventId: 'pay', occurredAt: at(8), paymentId: 'pay-1' },
+      },
+    ];
+    const timeline = orderTimeline(recorded, {
+      eventId: 'fin',
+      finishedAt: at(3),
+      status: 'PAID',
+      reason: null,
+    });
+    expect(timeline.map((e) => e.eventId)).toEqual(['p', 'r', 'pay', 'fin']);
+    expect(timeline[3]!.occurredAt).toBe(at(3));
+  });
+
   test('lists events by when they happened, then by receipt, with the emitted orders.finished last', () => {
     const recorded: RecordedFact[] = [
       // Received first, happened last: the payment overtook the reservation.

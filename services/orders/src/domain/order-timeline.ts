@@ -42,20 +42,24 @@ export interface FinishedMark {
 export function orderTimeline(recorded: readonly RecordedFact[], finished?: FinishedMark): TimelineEntry[] {
   const inReceiptOrder = [...recorded].sort((a, b) => a.seq - b.seq);
   const { dispositions } = deriveOrderState(inReceiptOrder.map((r) => r.fact));
-  const entries = inReceiptOrder.map((r, index): TimelineEntry & { rank: number } => {
+  type Ranked = TimelineEntry & { rank: number; sortAt: number };
+  const entries = inReceiptOrder.map((r, index): Ranked => {
     const disposition = dispositions[index]!;
-    const entry: TimelineEntry & { rank: number } = {
+    const entry: Ranked = {
       ...FACT_SOURCES[r.fact.kind],
       eventId: r.fact.eventId,
       occurredAt: r.fact.occurredAt,
       receivedAt: r.receivedAt,
       outcome: disposition.outcome,
       rank: r.seq,
+      sortAt: r.fact.occurredAt,
     };
     if (disposition.note !== undefined) entry.note = disposition.note;
     return entry;
   });
   if (finished) {
+    // Producers' clocks can run ahead of ours: the decision still sorts after the facts it was taken from.
+    const decidedFrom = entries.filter((e) => e.outcome === 'applied').map((e) => e.occurredAt);
     entries.push({
       eventId: finished.eventId,
       topic: 'orders.finished',
@@ -64,8 +68,9 @@ export function orderTimeline(recorded: readonly RecordedFact[], finished?: Fini
       note: finished.reason ? `${finished.status}: ${finished.reason}` : finished.status,
       // Emitted after everything it was decided from.
       rank: Number.MAX_SAFE_INTEGER,
+      sortAt: Math.max(finished.finishedAt, ...decidedFrom),
     });
   }
-  entries.sort((a, b) => a.occurredAt - b.occurredAt || a.rank - b.rank);
-  return entries.map(({ rank: _rank, ...entry }) => entry);
+  entries.sort((a, b) => a.sortAt - b.sortAt || a.rank - b.rank);
+  return entries.map(({ rank: _rank, sortAt: _sortAt, ...entry }) => entry);
 }
