@@ -91,6 +91,7 @@ function partsOf(ctx: Context): NotifierParts {
           maxMs: config.NOTIFY_RETRY_MAX_MS,
         },
         batchSize: config.NOTIFY_BATCH_SIZE,
+        logBatchSize: config.NOTIFY_LOG_BATCH_SIZE,
         leaseMs: config.NOTIFY_LEASE_MS,
         intervalMs: config.NOTIFY_POLL_MS,
         logger: ctx.logger,

@@ -74,6 +74,8 @@ export const notifierEnv = {
   NOTIFY_LEASE_MS: ms.min(1_000).max(3_600_000).default(60_000),
   /** Notifications claimed and delivered concurrently per round. */
   NOTIFY_BATCH_SIZE: ms.min(1).max(500).default(10),
+  /** Log-channel notifications claimed per round (a log delivery is a local write, not a network send). */
+  NOTIFY_LOG_BATCH_SIZE: ms.min(1).max(2_000).default(200),
   /** How often an idle worker looks for due notifications. */
   NOTIFY_POLL_MS: ms.min(10).max(60_000).default(250),
 };

@@ -40,7 +40,10 @@ export interface DeliveryWorkerOptions {
   repo: NotificationRepository;
   channels: ReadonlyMap<ChannelName, DeliveryChannel>;
   policy: RetryPolicy;
+  /** Notifications of remote channels (email, webhook) claimed and delivered concurrently per round. */
   batchSize: number;
+  /** Notifications of the log channel claimed per round: a log delivery is a local write, not a send. */
+  logBatchSize?: number;
   leaseMs: number;
   intervalMs: number;
   logger: Logger;
@@ -87,61 +90,76 @@ export function deliveryWorker(options: DeliveryWorkerOptions): PollingLoop {
     }
   }
 
+  // Claimed separately, so a backlog of log lines moves in large rounds while remote sends stay few at a time.
+  const local = channels.filter((c) => c === 'log');
+  const remote = channels.filter((c) => c !== 'log');
+  const groups = [
+    { channels: local, limit: options.logBatchSize ?? options.batchSize },
+    { channels: remote, limit: options.batchSize },
+  ].filter((group) => group.channels.length > 0);
+
+  /** One round for a group of channels; returns whether a full batch was claimed (more may be due). */
+  async function deliverRound(group: { channels: ChannelName[]; limit: number }): Promise<boolean> {
+    const claimed = await options.repo.claimDue(options.pool, {
+      limit: group.limit,
+      leaseMs: options.leaseMs,
+      channels: group.channels,
+    });
+    if (claimed.length === 0) return false;
+    const results = await Promise.all(
+      claimed.map(async (n) => ({ n, result: await attempt(options.channels.get(n.channel), n) })),
+    );
+    const outcomes = results.map(({ n, result }) => ({
+      notificationId: n.notification_id,
+      attemptNo: n.attempts,
+      ok: result.ok,
+      error: result.ok ? null : result.error,
+      next: nextStep(result, n.round_attempts, options.policy, random()),
+    }));
+    const changed = new Map((await record(outcomes)).map((row) => [row.notification_id, row.status]));
+    outcomes.forEach((outcome, index) => {
+      const n = claimed[index]!;
+      options.metrics.attempts.inc({ channel: n.channel, outcome: outcome.ok ? 'ok' : 'error' });
+      const nLog = log.child({
+        notificationId: n.notification_id,
+        orderId: n.order_id,
+        channel: n.channel,
+      });
+      if (!changed.has(n.notification_id)) {
+        nLog.warn(
+          { attempt: n.attempts },
+          'attempt outlived its lease; another attempt decides this notification',
+        );
+        return;
+      }
+      const next = outcome.next;
+      if (next.status === 'SENT') {
+        options.metrics.sent.inc({ channel: n.channel });
+        nLog.debug({ attempt: n.attempts }, 'notification sent');
+      } else if (next.status === 'FAILED') {
+        options.metrics.failed.inc({ channel: n.channel });
+        nLog.error({ attempt: n.attempts, error: next.error }, 'notification failed; giving up');
+      } else {
+        nLog.warn(
+          {
+            attempt: n.attempts,
+            roundAttempt: n.round_attempts,
+            retryInMs: next.delayMs,
+            error: next.error,
+          },
+          'delivery failed; will retry',
+        );
+      }
+    });
+    return claimed.length === group.limit;
+  }
+
   return new PollingLoop(
     'delivery',
     async () => {
-      const claimed = await options.repo.claimDue(options.pool, {
-        limit: options.batchSize,
-        leaseMs: options.leaseMs,
-        channels,
-      });
-      if (claimed.length === 0) return false;
-      const results = await Promise.all(
-        claimed.map(async (n) => ({ n, result: await attempt(options.channels.get(n.channel), n) })),
-      );
-      const outcomes = results.map(({ n, result }) => ({
-        notificationId: n.notification_id,
-        attemptNo: n.attempts,
-        ok: result.ok,
-        error: result.ok ? null : result.error,
-        next: nextStep(result, n.round_attempts, options.policy, random()),
-      }));
-      const changed = new Map((await record(outcomes)).map((row) => [row.notification_id, row.status]));
-      outcomes.forEach((outcome, index) => {
-        const n = claimed[index]!;
-        options.metrics.attempts.inc({ channel: n.channel, outcome: outcome.ok ? 'ok' : 'error' });
-        const nLog = log.child({
-          notificationId: n.notification_id,
-          orderId: n.order_id,
-          channel: n.channel,
-        });
-        if (!changed.has(n.notification_id)) {
-          nLog.warn(
-            { attempt: n.attempts },
-            'attempt outlived its lease; another attempt decides this notification',
-          );
-          return;
-        }
-        const next = outcome.next;
-        if (next.status === 'SENT') {
-          options.metrics.sent.inc({ channel: n.channel });
-          nLog.debug({ attempt: n.attempts }, 'notification sent');
-        } else if (next.status === 'FAILED') {
-          options.metrics.failed.inc({ channel: n.channel });
-          nLog.error({ attempt: n.attempts, error: next.error }, 'notification failed; giving up');
-        } else {
-          nLog.warn(
-            {
-              attempt: n.attempts,
-              roundAttempt: n.round_attempts,
-              retryInMs: next.delayMs,
-              error: next.error,
-            },
-            'delivery failed; will retry',
-          );
-        }
-      });
-      return claimed.length === options.batchSize;
+      let more = false;
+      for (const group of groups) if (await deliverRound(group)) more = true;
+      return more;
     },
     { intervalMs: options.intervalMs, logger: log },
   );
