@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { allTopicSpecs, EventSerde } from '@orderflow/contracts';
-import { createPrefixedTopics } from '@orderflow/runtime';
+import { createPool, createPrefixedTopics } from '@orderflow/runtime';
 import {
   cleanupIsolated,
   currentHour,
@@ -145,6 +145,8 @@ export class Benchmark {
   /** Runs every step; a failed step is recorded in `errors` and the ones that do not need it go on. */
   async run(): Promise<BenchResult> {
     const data = await this.generateData();
+    await this.startStack();
+    await this.checkPostgres();
     try {
       this.result.importer = await this.importerAlone(data.main, 'importer');
     } catch (error) {
@@ -340,12 +342,35 @@ export class Benchmark {
     return { ...this.infraPaths, state: this.isolation?.stateDir ?? this.infraPaths.state };
   }
 
-  private async system(main: GenerateResult, rate: GenerateResult | undefined): Promise<void> {
-    const name = `bench_${this.id}`;
-    this.say(`\n▶ full system, isolated as ${name} (topics ${name}.*, schemas ${name}_<service>)`);
-    // isolate() sets <SERVICE>_PORT in our environment (free ports), read by serviceProcesses().
-    this.isolation = await isolate(name);
-    const isolation = this.isolation;
+  /**
+   * Records PostgreSQL's autovacuum setting: without it the services' queue-like tables (outbox, pending
+   * notifications and payments) keep every dead row and are never analyzed, and plans and scans degrade as
+   * a run goes on. Production runs with it on (PostgreSQL's default).
+   */
+  private async checkPostgres(): Promise<void> {
+    const pool = createPool({
+      connectionString: this.env.databaseUrl,
+      applicationName: 'orderflow-bench',
+      max: 1,
+    });
+    try {
+      const { rows } = await pool.query<{ autovacuum: string }>('SHOW autovacuum');
+      const autovacuum = rows[0]?.autovacuum ?? 'unknown';
+      this.result.settings.POSTGRES_AUTOVACUUM = autovacuum;
+      if (autovacuum !== 'on')
+        this.say(
+          `  warning: PostgreSQL runs with autovacuum = ${autovacuum}; dead rows pile up and tables are never\n` +
+            '  analyzed, so this run measures a database that production would not have. To turn it on:\n' +
+            `  psql "${this.env.databaseUrl}" -c 'ALTER SYSTEM SET autovacuum = on' -c 'SELECT pg_reload_conf()'`,
+        );
+    } finally {
+      await pool.end();
+    }
+  }
+
+  /** Kafka and the registry for every step (the importer alone included); stopped at the end if started here. */
+  private async startStack(): Promise<void> {
+    this.say('\n▶ local stack');
     const kafkaBefore = ownedPid(this.infraPaths.kafkaPid);
     const registryBefore = ownedPid(this.infraPaths.registryPid);
     try {
@@ -356,6 +381,15 @@ export class Benchmark {
       if (kafkaBefore === undefined && kafka !== undefined) this.startedKafka = kafka;
       if (registryBefore === undefined && registry !== undefined) this.startedRegistry = registry;
     }
+    this.check();
+  }
+
+  private async system(main: GenerateResult, rate: GenerateResult | undefined): Promise<void> {
+    const name = `bench_${this.id}`;
+    this.say(`\n▶ full system, isolated as ${name} (topics ${name}.*, schemas ${name}_<service>)`);
+    // isolate() sets <SERVICE>_PORT in our environment (free ports), read by serviceProcesses().
+    this.isolation = await isolate(name);
+    const isolation = this.isolation;
     this.check();
     await createPrefixedTopics(this.kafka, isolation.topicPrefix, allTopicSpecs());
     await new EventSerde({ registryUrl: this.env.registryUrl }).registerAll();
@@ -546,6 +580,9 @@ export class Benchmark {
         this.say(`  deleting the groups of ${name} failed: ${(error as Error).message}`),
       );
     }
+  }
+
+  private async stopStack(): Promise<void> {
     for (const [what, pid, file] of [
       ['schema registry', this.startedRegistry, this.infraPaths.registryPid],
       ['Kafka', this.startedKafka, this.infraPaths.kafkaPid],
@@ -563,6 +600,7 @@ export class Benchmark {
     if (this.child) killGroup(this.child);
     await this.stopSystem();
     for (const prefix of [...this.importerPrefixes]) await this.deleteTopics(prefix);
+    await this.stopStack();
     fs.rmSync(this.tmp, { recursive: true, force: true });
   }
 }

@@ -123,6 +123,14 @@ describe('markdown', () => {
     expect(text).toContain('- null pipeline: boom');
   });
 
+  it('names the settings a reader needs to compare runs', () => {
+    const text = markdownReport(
+      result({ settings: { PAYMENT_DELAY_MS: '200 (default)', POSTGRES_AUTOVACUUM: 'on' } }),
+    );
+    expect(text).toContain('Settings: PAYMENT_DELAY_MS 200 (default), POSTGRES_AUTOVACUUM on.');
+    expect(markdownReport(result())).not.toContain('Settings:');
+  });
+
   it('names result files by their start time', () => {
     expect(fileStamp('2026-11-23T15:04:05.123Z')).toBe('2026-11-23T15-04-05Z');
   });

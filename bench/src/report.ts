@@ -193,6 +193,14 @@ export function markdownReport(result: BenchResult): string {
     `\`npm run bench -- --orders ${result.options.orders}\` (seed "${result.options.seed}", rate ${result.options.rate}/s${result.options.importerRows ? `, importer rows ${result.options.importerRows}` : ''}${result.options.skipNull ? ', null pipeline skipped' : ''}) ` +
       `on ${m.cores} cores (${m.cpuModel}), ${fmt(m.totalMemoryMb)} MB, Node ${m.nodeVersion}, ` +
       `load average at start ${m.loadAverageAtStart.map((l) => l.toFixed(2)).join(' / ')}.`,
+    ...(Object.keys(result.settings).length > 0
+      ? [
+          '',
+          `Settings: ${Object.entries(result.settings)
+            .map(([name, value]) => `${name} ${value}`)
+            .join(', ')}.`,
+        ]
+      : []),
     '',
     markdownTable(tableRows(result)),
   ];
