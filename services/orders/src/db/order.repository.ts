@@ -169,11 +169,17 @@ export class OrderRepository {
    */
   async lockOrCreate(tx: PoolClient, orderIds: readonly string[]): Promise<Map<string, StoredOrder>> {
     const ids = [...new Set(orderIds)].sort();
-    const { rows } = await tx.query<OrderRow>(
+    // Two statements rather than one upsert that "updates" every existing row to lock it: that wrote a new
+    // version of the row, and an entry in each of its five indexes, for every event. The lock comes from a
+    // second statement so that its snapshot sees rows another transaction created meanwhile.
+    await tx.query(
       `INSERT INTO ${this.orders} (order_id)
        SELECT id FROM unnest($1::text[]) AS t(id) ORDER BY id
-       ON CONFLICT (order_id) DO UPDATE SET updated_at = clock_timestamp()
-       RETURNING *`,
+       ON CONFLICT (order_id) DO NOTHING`,
+      [ids],
+    );
+    const { rows } = await tx.query<OrderRow>(
+      `SELECT * FROM ${this.orders} WHERE order_id = ANY($1::text[]) ORDER BY order_id FOR UPDATE`,
       [ids],
     );
     return new Map(rows.map((row) => [row.order_id, toOrder(row)]));
