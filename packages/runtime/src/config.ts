@@ -59,6 +59,11 @@ export const baseEnv = {
     .optional(),
   /** How long the group waits for a silent consumer before moving its partitions (6000 is the broker minimum). */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000),
+  /**
+   * Partitions whose batches are applied at the same time, each in its own transaction (batches of one
+   * partition never overlap, so per-order order holds).
+   */
+  KAFKA_PARTITION_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(6),
   /** Consumer group id; defaults to TOPIC_PREFIX + service name. Two instances of a service share it. */
   CONSUMER_GROUP: z.string().min(1).optional(),
   /**

@@ -65,7 +65,12 @@ export async function startService<C extends ServiceConfig>(
   const metrics = createMetrics(definition.name);
   const schema = definition.schema ?? config.DB_SCHEMA ?? definition.name;
   await migrate({ databaseUrl: config.DATABASE_URL, schema, dir: definition.migrationsDir, logger });
-  const pool = createPool({ connectionString: config.DATABASE_URL, applicationName: definition.name });
+  const pool = createPool({
+    connectionString: config.DATABASE_URL,
+    applicationName: definition.name,
+    // One connection per partition batch in flight, plus the outbox relay's, the workers' and HTTP's.
+    max: Math.max(10, config.KAFKA_PARTITION_CONCURRENCY + 6),
+  });
   const kafka = createKafka(config, definition.name, logger);
   const ctx: ServiceContext<C> = { config, logger, metrics, pool, kafka, schema };
   await definition.beforeStart?.(ctx);
@@ -90,6 +95,7 @@ export async function startService<C extends ServiceConfig>(
           onOutboxWrite: () => relay.notify(),
           onFatal: options.onFatal,
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+          partitionsConsumedConcurrently: config.KAFKA_PARTITION_CONCURRENCY,
           ...definition.consumer,
         })
       : undefined;

@@ -341,16 +341,18 @@ describe('consumer runner', () => {
   test('stopping mid-batch finishes and commits the batch in flight; a successor loses and doubles nothing', async () => {
     const list = events(60);
     await produce(list);
-    const slow = testHandler({ topic, schema, outTopic, perEventDelayMs: 20 });
+    const slow = testHandler({ topic, schema, outTopic, perEventDelayMs: 50 });
     startRunner({ handlers: [slow] });
     await waitFor('some applied', async () => (await appliedRows(pool, schema)).length > 0 || undefined);
     await running.pop()!.stop();
     const afterStop = (await appliedRows(pool, schema)).length;
+    // Every batch in flight (one per partition being applied) finished and committed its offsets.
     expect(await committedOffsets(`group-${topic}`)).toBe(afterStop);
+    await produce(events(30, 'late'));
     startRunner();
-    await waitFor('all applied', async () => (await appliedRows(pool, schema)).length === 60 || undefined);
+    await waitFor('all applied', async () => (await appliedRows(pool, schema)).length === 90 || undefined);
     const rows = await appliedRows(pool, schema);
-    expect(new Set(rows.map((r) => r.event_id)).size).toBe(60);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(90);
   });
 });
 

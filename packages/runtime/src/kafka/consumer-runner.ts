@@ -118,12 +118,12 @@ function headerStrings(headers: IHeaders | undefined): Record<string, string> {
 class RetryBatch extends Error {}
 
 /**
- * One partition's batch at a time unless a service asks for more (`partitionsConsumedConcurrently`):
- * overlapping partitions in separate transactions is safe (batches of one partition never overlap), but
- * with 3 in flight the stop-mid-batch test lost its connection and jest kept a handle open; kept at 1
- * until that is understood.
+ * Partition batches applied at once. One at a time left a service mostly waiting on round trips when
+ * batches are small (a steady feed): at 500 orders/s the orders service fell behind while 85 % idle.
+ * Overlapping partitions in separate transactions is safe: batches of one partition never overlap, and
+ * handlers already face concurrent transactions from a second instance in the group.
  */
-export const DEFAULT_PARTITION_CONCURRENCY = 1;
+export const DEFAULT_PARTITION_CONCURRENCY = 6;
 
 /**
  * Set by `npm run dlq -- replay <service>` on a dead letter it sends back to its origin topic: the name of
@@ -159,6 +159,7 @@ export class ConsumerRunner {
   private lastActivityAt = Date.now();
   private crashedAt: number | undefined;
   private batchesInFlight = 0;
+  private readonly drainWaiters: (() => void)[] = [];
   private watchdogTimer: NodeJS.Timeout | undefined;
   private recreating: Promise<void> | undefined;
   private recreateFailures = 0;
@@ -196,6 +197,10 @@ export class ConsumerRunner {
     const consumer = this.consumer;
     // No longer current: should a restart kafkajs had already begun still get going, it is retired at once.
     this.consumer = undefined;
+    // Batches already being applied finish and commit their offsets first; none starts from here on. With
+    // several partitions in flight, kafkajs' disconnect() does not wait for all of them: a batch still
+    // committing would find its connection closed.
+    await this.batchesDrained(30_000);
     await consumer?.disconnect();
     this.state = { ...this.state, running: false, joined: false };
   }
@@ -317,13 +322,27 @@ export class ConsumerRunner {
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
+    // Stopping: left uncommitted, for whoever takes the partition next.
+    if (this.stopping) return;
     this.batchesInFlight++;
     try {
       await this.applyAndCommit(payload);
     } finally {
       this.batchesInFlight--;
       this.lastActivityAt = Date.now();
+      if (this.batchesInFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
     }
+  }
+
+  /** Resolves once no batch is being applied, or after `timeoutMs`. */
+  private async batchesDrained(timeoutMs: number): Promise<void> {
+    if (this.batchesInFlight === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    clearTimeout(timer);
   }
 
   private async applyAndCommit(payload: EachBatchPayload): Promise<void> {
