@@ -132,7 +132,14 @@ describe('service runtime', () => {
   test('SIGTERM lets the batch in flight commit, commits its offsets and exits 0', async () => {
     await produce(300);
     const groupId = 'fixture';
-    const { child, exited } = runFixture({ TEST_SCHEMA: schema, TEST_TOPIC: topic, DELAY_MS: '15' });
+    // One partition's batch at a time: with all of them in flight at once, SIGTERM would (rightly) let
+    // every one finish, and nothing would be left to show that it stopped mid-stream.
+    const { child, exited } = runFixture({
+      TEST_SCHEMA: schema,
+      TEST_TOPIC: topic,
+      DELAY_MS: '15',
+      KAFKA_PARTITION_CONCURRENCY: '1',
+    });
     await waitFor('some applied', async () => (await appliedRows(pool, schema)).length > 5 || undefined);
     child.kill('SIGTERM');
     const { code } = await exited;
