@@ -1,14 +1,9 @@
-import { AppError, withTransaction, type Logger, verifyWebhook } from '@orderflow/runtime';
-import { gatewayCallbackBatchSchema, type GatewayCallbackBatch } from '../domain/gateway-contract';
+import { AppError, withTransaction, type Logger } from '@orderflow/runtime';
+import { gatewayCallbackBatchSchema } from '../domain/gateway-contract';
 import type { GatewayOutcome } from '../domain/outcome';
 import { onGatewayCallback, type PaymentStatus } from '../domain/payment';
 import { decidePayments, type PaymentDecision } from './decide-payments';
-import {
-  parseGatewayBody,
-  unauthenticated,
-  type CallbackDeps,
-  type IncomingCallback,
-} from './receive-callback';
+import { readSignedBody, type CallbackDeps, type IncomingCallback } from './receive-callback';
 
 /** What became of one callback of a batch. */
 export type BatchItemResult =
@@ -21,10 +16,6 @@ export type BatchItemResult =
 export interface BatchCallbackResult {
   batch_id: string;
   results: BatchItemResult[];
-}
-
-function parseBatch(raw: Buffer): GatewayCallbackBatch {
-  return parseGatewayBody(raw, gatewayCallbackBatchSchema, 'callback batch');
 }
 
 interface Delivery {
@@ -50,24 +41,12 @@ export async function receiveCallbackBatch(
   input: IncomingCallback,
   log: Logger,
 ): Promise<BatchCallbackResult> {
-  const check = verifyWebhook({
-    secret: deps.secret,
-    header: input.signature,
-    body: input.raw,
-    nowSeconds: input.nowSeconds,
+  const { body: batch, signedAt } = readSignedBody(deps, input, log, {
+    schema: gatewayCallbackBatchSchema,
+    what: 'callback batch',
+    idField: 'batch_id',
+    idOf: (body) => body.batch_id,
   });
-  if (!check.ok) {
-    log.warn({ failure: check.failure, deliveryId: input.deliveryId }, 'gateway callback batch refused');
-    throw unauthenticated(check.failure);
-  }
-  const batch = parseBatch(input.raw);
-  if (input.deliveryId !== batch.batch_id) {
-    throw new AppError({
-      code: 'PAYMENTS.WEBHOOK_INVALID',
-      message: 'The X-Delivery-Id header is missing or differs from the batch_id of the body.',
-      httpStatus: 400,
-    });
-  }
   const bLog = log.child({ batchId: batch.batch_id });
 
   return withTransaction(deps.pool, async (tx): Promise<BatchCallbackResult> => {
@@ -113,7 +92,7 @@ export async function receiveCallbackBatch(
         paymentId: payment.payment_id,
         outcome: callback.outcome,
         effect: effect.kind === 'decide' ? 'APPLIED' : 'LATE',
-        signedAt: check.timestamp,
+        signedAt,
         payload: callback,
       });
       if (effect.kind === 'late') {

@@ -8,7 +8,7 @@ import {
   verifyWebhook,
   type SignatureFailure,
 } from '@orderflow/runtime';
-import { gatewayCallbackSchema, type GatewayCallback } from '../domain/gateway-contract';
+import { gatewayCallbackSchema } from '../domain/gateway-contract';
 import { onGatewayCallback, type PaymentStatus } from '../domain/payment';
 import { decidePayments, type DecideDeps } from './decide-payments';
 
@@ -79,8 +79,37 @@ export function parseGatewayBody<T>(raw: Buffer, schema: z.ZodType<T>, what: str
   return parsed.data;
 }
 
-export function parseCallback(raw: Buffer): GatewayCallback {
-  return parseGatewayBody(raw, gatewayCallbackSchema, 'callback');
+/**
+ * A callback request's body once it is known to be the gateway's: the signature is checked against the
+ * raw bytes first (nothing is stored for a request that fails), then the body is parsed against `schema`
+ * and X-Delivery-Id must equal the id the signed body carries (`idField`): the header is what a receiver
+ * dedupes on, the signed copy keeps it from being swapped. Returns the body and the signature's time.
+ */
+export function readSignedBody<T>(
+  deps: CallbackDeps,
+  input: IncomingCallback,
+  log: Logger,
+  body: { schema: z.ZodType<T>; what: string; idField: string; idOf: (parsed: T) => string },
+): { body: T; signedAt: number } {
+  const check = verifyWebhook({
+    secret: deps.secret,
+    header: input.signature,
+    body: input.raw,
+    nowSeconds: input.nowSeconds,
+  });
+  if (!check.ok) {
+    log.warn({ failure: check.failure, deliveryId: input.deliveryId }, `gateway ${body.what} refused`);
+    throw unauthenticated(check.failure);
+  }
+  const parsed = parseGatewayBody(input.raw, body.schema, body.what);
+  if (input.deliveryId !== body.idOf(parsed)) {
+    throw new AppError({
+      code: 'PAYMENTS.WEBHOOK_INVALID',
+      message: `The X-Delivery-Id header is missing or differs from the ${body.idField} of the body.`,
+      httpStatus: 400,
+    });
+  }
+  return { body: parsed, signedAt: check.timestamp };
 }
 
 /**
@@ -94,25 +123,12 @@ export async function receiveCallback(
   input: IncomingCallback,
   log: Logger,
 ): Promise<CallbackResult> {
-  const check = verifyWebhook({
-    secret: deps.secret,
-    header: input.signature,
-    body: input.raw,
-    nowSeconds: input.nowSeconds,
+  const { body: callback, signedAt } = readSignedBody(deps, input, log, {
+    schema: gatewayCallbackSchema,
+    what: 'callback',
+    idField: 'delivery_id',
+    idOf: (body) => body.delivery_id,
   });
-  if (!check.ok) {
-    log.warn({ failure: check.failure, deliveryId: input.deliveryId }, 'gateway callback refused');
-    throw unauthenticated(check.failure);
-  }
-  const callback = parseCallback(input.raw);
-  // The header is what a receiver dedupes on; the signed copy in the body keeps it from being swapped.
-  if (input.deliveryId !== callback.delivery_id) {
-    throw new AppError({
-      code: 'PAYMENTS.WEBHOOK_INVALID',
-      message: 'The X-Delivery-Id header is missing or differs from the delivery_id of the body.',
-      httpStatus: 400,
-    });
-  }
   const cbLog = log.child({
     deliveryId: callback.delivery_id,
     paymentId: callback.payment_id,
@@ -134,7 +150,7 @@ export async function receiveCallback(
       paymentId: payment.payment_id,
       outcome: callback.outcome,
       effect: effect.kind === 'decide' ? 'APPLIED' : 'LATE',
-      signedAt: check.timestamp,
+      signedAt,
       payload: callback,
     });
     if (!recorded) {
