@@ -17,3 +17,4 @@ export * from './webhook-signature';
 export * from './workers/polling-loop';
 export * from './testing/topic-collector';
 export * from './testing/log-lines';
+export * from './testing/pg-transactions';

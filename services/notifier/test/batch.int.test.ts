@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import type { OrdersFinished, RefundsProcessed, RefundsRejected } from '@orderflow/contracts';
 import {
   buildCustomer,
@@ -8,7 +7,7 @@ import {
   refundsRejectedFor,
   refundsRequestedFor,
 } from '@orderflow/contracts/testing';
-import { quoteIdent, waitFor } from '@orderflow/runtime';
+import { quoteIdent, TransactionRecorder, waitFor } from '@orderflow/runtime';
 import { SmtpSink } from './smtp-sink';
 import { NotifierHarness } from './support';
 
@@ -19,23 +18,7 @@ import { NotifierHarness } from './support';
  */
 
 // Statements per batch transaction, grouped per connection between BEGIN and COMMIT.
-const committed: string[][] = [];
-const open = new Map<Client, string[]>();
-const originalQuery = Client.prototype.query;
-function countingQuery(this: Client, ...args: unknown[]): unknown {
-  const first = args[0];
-  const text = typeof first === 'string' ? first : (first as { text?: unknown } | undefined)?.text;
-  if (typeof text === 'string') {
-    if (text === 'BEGIN') open.set(this, []);
-    else if (text === 'COMMIT') {
-      const statements = open.get(this);
-      if (statements) committed.push(statements);
-      open.delete(this);
-    } else if (text === 'ROLLBACK') open.delete(this);
-    else open.get(this)?.push(text);
-  }
-  return Reflect.apply(originalQuery, this, args);
-}
+const transactions = new TransactionRecorder();
 
 const smtp = new SmtpSink();
 const env = () => ({ NOTIFY_CHANNELS: 'log,email', SMTP_URL: smtp.url });
@@ -43,13 +26,13 @@ const batched = new NotifierHarness(env);
 const single = new NotifierHarness(env);
 
 beforeAll(async () => {
-  Client.prototype.query = countingQuery as typeof Client.prototype.query;
+  transactions.install();
   await smtp.start();
   await Promise.all([batched.start(), single.start()]);
 }, 120_000);
 
 afterAll(async () => {
-  Client.prototype.query = originalQuery;
+  transactions.uninstall();
   await Promise.all([batched.stop(), single.stop()]);
   await smtp.stop();
 });
@@ -57,7 +40,7 @@ afterAll(async () => {
 /** The consumer's batch transactions of a notifier: its statements on notifications, and whether isolated. */
 function batchesOf(h: NotifierHarness): { handler: number; isolated: boolean }[] {
   const schema = quoteIdent(h.schema);
-  return committed
+  return transactions.committed
     .filter((statements) => statements.some((s) => s.includes(`INSERT INTO ${schema}.inbox`)))
     .map((statements) => ({
       handler: statements.filter((s) => s.includes(`${schema}.notifications`)).length,
@@ -116,7 +99,7 @@ test('a batch of 200 events gives the same notifications as one event at a time'
   const paid = orders.filter((o) => o.status === 'PAID').slice(0, 10);
   const processed = paid.map((o) => refundsProcessedFor(o, refundsRequestedFor(o)));
   const rejected = paid.map((o) => refundsRejectedFor(o, refundsRequestedFor(o)));
-  const before = committed.length;
+  const before = transactions.committed.length;
 
   await batched.produce('orders.finished', ...finished);
   await batched.produce('refunds.processed', ...processed);
@@ -146,7 +129,7 @@ test('a batch of 200 events gives the same notifications as one event at a time'
   }
 
   // One insert per batch, however many events it holds; one per event, one at a time.
-  committed.splice(0, before);
+  transactions.committed.splice(0, before);
   const whole = batchesOf(batched).filter((b) => !b.isolated);
   expect(whole.length).toBeGreaterThan(0);
   expect(whole.every((b) => b.handler === 1)).toBe(true);

@@ -1,8 +1,7 @@
-import { Client } from 'pg';
 import type { KafkaMessage } from 'kafkajs';
 import type { OrdersFinished, RefundsRequested } from '@orderflow/contracts';
 import { refundsRequestedFor } from '@orderflow/contracts/testing';
-import { quoteIdent, waitFor } from '@orderflow/runtime';
+import { quoteIdent, TransactionRecorder, waitFor } from '@orderflow/runtime';
 import { finishedOrder, RefundsHarness } from './support';
 
 /**
@@ -12,41 +11,25 @@ import { finishedOrder, RefundsHarness } from './support';
  */
 
 // Statements per batch transaction, grouped per connection between BEGIN and COMMIT.
-const committed: string[][] = [];
-const open = new Map<Client, string[]>();
-const originalQuery = Client.prototype.query;
-function countingQuery(this: Client, ...args: unknown[]): unknown {
-  const first = args[0];
-  const text = typeof first === 'string' ? first : (first as { text?: unknown } | undefined)?.text;
-  if (typeof text === 'string') {
-    if (text === 'BEGIN') open.set(this, []);
-    else if (text === 'COMMIT') {
-      const statements = open.get(this);
-      if (statements) committed.push(statements);
-      open.delete(this);
-    } else if (text === 'ROLLBACK') open.delete(this);
-    else open.get(this)?.push(text);
-  }
-  return Reflect.apply(originalQuery, this, args);
-}
+const transactions = new TransactionRecorder();
 
 const batched = new RefundsHarness();
 const single = new RefundsHarness();
 
 beforeAll(async () => {
-  Client.prototype.query = countingQuery as typeof Client.prototype.query;
+  transactions.install();
   await Promise.all([batched.start(), single.start()]);
 }, 120_000);
 
 afterAll(async () => {
-  Client.prototype.query = originalQuery;
+  transactions.uninstall();
   await Promise.all([batched.stop(), single.stop()]);
 });
 
 /** The consumer's batch transactions of a harness: handler statements, without inbox/outbox/savepoints. */
 function batchesOf(h: RefundsHarness): { handler: string[]; isolated: boolean }[] {
   const schema = quoteIdent(h.schema);
-  return committed
+  return transactions.committed
     .filter((statements) => statements.some((s) => s.includes(`INSERT INTO ${schema}.inbox`)))
     .map((statements) => ({
       handler: statements.filter((s) => s.includes(`${schema}.orders`) || s.includes(`${schema}.refunds`)),
@@ -132,7 +115,7 @@ test('a batch of 200 orders.finished gives the same rows and events as one event
   for (const h of [batched, single]) await h.produce('refunds.requested', ...requests);
   for (const h of [batched, single])
     await waitFor('the requests to wait for their orders', async () => (await waitingCount(h)) === 24);
-  const before = committed.length;
+  const before = transactions.committed.length;
 
   // All at once: one record batch per partition, so the consumer gets each partition's events together.
   await batched.produce('orders.finished', ...events);
@@ -177,7 +160,7 @@ test('a batch of 200 orders.finished gives the same rows and events as one event
   // Statements: one at a time, 4 per new outcome (placeholder, lock, record, waiting requests); a batch 4
   // whatever its size. Either way 1-2 more per order with waiting requests. The partition with the poisoned
   // event is applied message by message.
-  committed.splice(0, before);
+  transactions.committed.splice(0, before);
   const singleBatches = batchesOf(single);
   const whole = batchesOf(batched).filter((b) => !b.isolated);
   expect(whole.length).toBeGreaterThan(0);
