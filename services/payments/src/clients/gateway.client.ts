@@ -16,22 +16,11 @@ export async function requestCharge(
   request: ChargeRequest,
   timeoutMs: number,
 ): Promise<ChargeResponse> {
-  let response: Response;
-  try {
-    response = await fetch(new URL('/charges', gatewayUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': request.payment_id },
-      body: JSON.stringify(request),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: cause ? `${message} (${cause})` : message };
-  }
-  const text = await response.text().catch(() => '');
-  if (!response.ok)
-    return { ok: false, httpStatus: response.status, error: summarise(text) || `HTTP ${response.status}` };
+  const answer = await postToGateway(gatewayUrl, '/charges', request, timeoutMs, {
+    'idempotency-key': request.payment_id,
+  });
+  if (!answer.ok) return answer;
+  const { text } = answer;
   try {
     return { ok: true, charge: chargeAcceptedSchema.parse(JSON.parse(text)) };
   } catch {
@@ -52,12 +41,37 @@ export async function requestCharges(
   request: ChargeBatchRequest,
   timeoutMs: number,
 ): Promise<ChargeBatchResult> {
+  const answer = await postToGateway(gatewayUrl, '/charges/batch', request, timeoutMs);
+  if (!answer.ok) return answer;
+  const { text } = answer;
+  try {
+    const { results } = chargeBatchResponseSchema.parse(JSON.parse(text));
+    const answered = results.length === request.charges.length;
+    if (answered && results.every((r, i) => r.payment_id === request.charges[i]!.payment_id))
+      return { ok: true, results };
+    return { ok: false, error: 'gateway batch answer does not match the request' };
+  } catch {
+    return { ok: false, error: `unreadable gateway answer: ${summarise(text)}` };
+  }
+}
+
+/**
+ * POSTs `body` as JSON and reads the answer's text. A network failure or timeout, or a non-2xx status,
+ * is a failure with a readable reason (the problem's code and detail when the gateway sent one).
+ */
+async function postToGateway(
+  gatewayUrl: string,
+  path: string,
+  body: unknown,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<{ ok: true; text: string } | { ok: false; httpStatus?: number; error: string }> {
   let response: Response;
   try {
-    response = await fetch(new URL('/charges/batch', gatewayUrl), {
+    response = await fetch(new URL(path, gatewayUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
@@ -68,15 +82,7 @@ export async function requestCharges(
   const text = await response.text().catch(() => '');
   if (!response.ok)
     return { ok: false, httpStatus: response.status, error: summarise(text) || `HTTP ${response.status}` };
-  try {
-    const { results } = chargeBatchResponseSchema.parse(JSON.parse(text));
-    const answered = results.length === request.charges.length;
-    if (answered && results.every((r, i) => r.payment_id === request.charges[i]!.payment_id))
-      return { ok: true, results };
-    return { ok: false, error: 'gateway batch answer does not match the request' };
-  } catch {
-    return { ok: false, error: `unreadable gateway answer: ${summarise(text)}` };
-  }
+  return { ok: true, text };
 }
 
 function summarise(text: string): string {

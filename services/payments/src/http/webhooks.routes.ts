@@ -1,6 +1,6 @@
 import express, { type Request, type Router } from 'express';
 import { AppError, JSON_CONTENT_TYPES, DELIVERY_ID_HEADER, SIGNATURE_HEADER } from '@orderflow/runtime';
-import { receiveCallback, type CallbackDeps } from '../use-cases/receive-callback';
+import { receiveCallback, type CallbackDeps, type IncomingCallback } from '../use-cases/receive-callback';
 import { receiveCallbackBatch } from '../use-cases/receive-callback-batch';
 
 /**
@@ -22,29 +22,30 @@ function header(req: Request, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The callback as the use-cases take it: raw bytes and the signature and delivery id headers. */
+function incomingCallback(req: Request, what: string): IncomingCallback {
+  const raw = rawBody(req);
+  if (!raw) {
+    throw new AppError({
+      code: 'PAYMENTS.WEBHOOK_UNVERIFIABLE',
+      message: `Send the ${what} as application/octet-stream: a body sent as ${JSON_CONTENT_TYPES[0]} is parsed before its signature can be checked.`,
+      httpStatus: 415,
+    });
+  }
+  return {
+    raw,
+    signature: header(req, SIGNATURE_HEADER),
+    deliveryId: header(req, DELIVERY_ID_HEADER),
+    nowSeconds: Math.floor(Date.now() / 1000),
+  };
+}
+
 export function webhooksRoutes(router: Router, deps: CallbackDeps & { bodyLimit: number }): void {
   router.post(
     '/webhooks/gateway',
     express.raw({ type: () => true, limit: deps.bodyLimit }),
     async (req, res) => {
-      const raw = rawBody(req);
-      if (!raw) {
-        throw new AppError({
-          code: 'PAYMENTS.WEBHOOK_UNVERIFIABLE',
-          message: `Send the callback as application/octet-stream: a body sent as ${JSON_CONTENT_TYPES[0]} is parsed before its signature can be checked.`,
-          httpStatus: 415,
-        });
-      }
-      const result = await receiveCallback(
-        deps,
-        {
-          raw,
-          signature: header(req, SIGNATURE_HEADER),
-          deliveryId: header(req, DELIVERY_ID_HEADER),
-          nowSeconds: Math.floor(Date.now() / 1000),
-        },
-        req.log,
-      );
+      const result = await receiveCallback(deps, incomingCallback(req, 'callback'), req.log);
       res.status(200).json(result);
     },
   );
@@ -52,24 +53,7 @@ export function webhooksRoutes(router: Router, deps: CallbackDeps & { bodyLimit:
     '/webhooks/gateway/batch',
     express.raw({ type: () => true, limit: deps.bodyLimit }),
     async (req, res) => {
-      const raw = rawBody(req);
-      if (!raw) {
-        throw new AppError({
-          code: 'PAYMENTS.WEBHOOK_UNVERIFIABLE',
-          message: `Send the callback batch as application/octet-stream: a body sent as ${JSON_CONTENT_TYPES[0]} is parsed before its signature can be checked.`,
-          httpStatus: 415,
-        });
-      }
-      const result = await receiveCallbackBatch(
-        deps,
-        {
-          raw,
-          signature: header(req, SIGNATURE_HEADER),
-          deliveryId: header(req, DELIVERY_ID_HEADER),
-          nowSeconds: Math.floor(Date.now() / 1000),
-        },
-        req.log,
-      );
+      const result = await receiveCallbackBatch(deps, incomingCallback(req, 'callback batch'), req.log);
       res.status(200).json(result);
     },
   );
